@@ -1,0 +1,81 @@
+"""The ``coursekit`` command.
+
+    coursekit list                 the notebooks of the course
+    coursekit run all [--fast]     execute every notebook headless; executed copies and HTML go to build/
+    coursekit run 01 [--fast]      execute one notebook
+
+``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
+of the fast mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from coursekit import notebooks
+from coursekit.runtime import PROJECT_ROOT, is_fast
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"coursekit: {message}", file=sys.stderr)
+    return code
+
+
+def _list(_args) -> int:
+    for number, path in notebooks.available().items():
+        print(f"{number}  {path.name}")
+    return 0
+
+
+def _run(args) -> int:
+    try:
+        fast = args.fast or is_fast()  # reading COURSEKIT_FAST refuses values such as "yes"
+        paths = notebooks.select(args.notebook)
+    except (ValueError, notebooks.NotebookNotFound, FileNotFoundError) as err:
+        return _fail(str(err))
+
+    out_dir = Path(args.out)
+    mode = "fast" if fast else "full"
+    print(f"Executing {len(paths)} notebook(s) in {mode} mode into {out_dir}/")
+    results = []
+    for path in paths:
+        print(f"  {path.stem} …", end="", flush=True)
+        result = notebooks.execute(path, out_dir, fast=fast, html=not args.no_html, timeout=args.timeout)
+        results.append(result)
+        status = "ok" if result.ok else f"FAILED: {result.error}"
+        print(f" {result.seconds:6.1f} s  {status}")
+
+    print(f"\n{'notebook':<36}{'mode':<6}{'seconds':>9}  result")
+    for r in results:
+        print(f"{r.name:<36}{mode:<6}{r.seconds:>9.1f}  {'ok' if r.ok else 'failed'}")
+    print(f"{'total':<42}{sum(r.seconds for r in results):>9.1f}")
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"\n{r.name} failed: {r.error}\n  the executed notebook, with the error in it: {r.executed}",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="coursekit", description="Image generation with deep learning: the course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_list = sub.add_parser("list", help="list the course's notebooks")
+    p_list.set_defaults(func=_list)
+
+    p_run = sub.add_parser("run", help="execute notebooks headless and save them (with HTML) under build/")
+    p_run.add_argument("notebook", help="a notebook number such as 01, its file name, or 'all'")
+    p_run.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
+    p_run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
+    p_run.add_argument("--out", default=str(PROJECT_ROOT / "build"), help="output folder (default: build/)")
+    p_run.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run (default: 1800)")
+    p_run.set_defaults(func=_run)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Figures the notebooks share: image grids, decision boundaries on the plane, loss curves, a layer's wiring.
+
+Each function draws on a matplotlib ``Axes`` it is given (or a new figure) and returns what it drew, so that a
+notebook composes figures and nothing here reads notebook state. Images come in as float tensors in [0, 1] shaped
+(N, C, H, W), as everywhere in coursekit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+# Two colours for two classes, readable in colour-blind vision and in print.
+CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
+
+
+def plane_grid(extent: float = 1.6, resolution: int = 200) -> tuple[torch.Tensor, int]:
+    """Points of a square grid over [−extent, extent]²: ((resolution², 2) float32 points, resolution).
+
+    Row r, column c of the grid is point r·resolution + c, with y increasing with r (``origin="lower"``).
+    """
+    axis = torch.linspace(-extent, extent, resolution)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1), resolution
+
+
+def field(ax, values: torch.Tensor, extent: float, cmap: str = "RdBu_r", **kwargs):
+    """Show (R·R,) values computed on ``plane_grid(extent, R)`` as an image on ``ax``; returns the image."""
+    r = math.isqrt(values.numel())
+    img = values.detach().reshape(r, r).cpu().numpy()
+    return ax.imshow(img, origin="lower", extent=(-extent, extent, -extent, extent), cmap=cmap, **kwargs)
+
+
+def scatter_classes(ax, x: torch.Tensor, y: torch.Tensor, size: float = 8) -> None:
+    """Scatter (N, 2) points ``x`` coloured by their class ``y`` in {0, 1}."""
+    for c in (0, 1):
+        pts = x[y == c].cpu().numpy()
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, c=CLASS_COLOURS[c], edgecolors="white", linewidths=0.3,
+                   label=f"class {c}")
+
+
+@torch.no_grad()
+def decision_boundary(ax, model, x: torch.Tensor, y: torch.Tensor, extent: float = 1.6, resolution: int = 150,
+                      title: str | None = None):
+    """Draw p(class 1 | point) of a two-class ``model`` (logits out) over the plane, its 0.5 contour and the data."""
+    points, r = plane_grid(extent, resolution)
+    p1 = torch.softmax(model(points), dim=1)[:, 1]
+    im = field(ax, p1, extent, cmap="PuOr_r", vmin=0, vmax=1, alpha=0.8)
+    ax.contour(p1.reshape(r, r).numpy(), levels=[0.5], colors="k", linewidths=1.2,
+               extent=(-extent, extent, -extent, extent))
+    scatter_classes(ax, x, y, size=5)
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xticks=[], yticks=[], aspect="equal")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return im
+
+
+def history(ax, values, label: str, xlabel: str = "step", logy: bool = False, **kwargs):
+    """Plot a curve of ``values`` (a list of numbers, one per step) with labels; returns the line."""
+    (line,) = ax.plot(np.arange(len(values)), values, label=label, **kwargs)
+    ax.set_xlabel(xlabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    return line
+
+
+def image_grid(images: torch.Tensor, ncols: int | None = None, titles=None, scale: float = 1.6, cmap: str = "gray",
+               vmin: float = 0.0, vmax: float = 1.0, suptitle: str | None = None):
+    """Show (N, C, H, W) images (C = 1 or 3) in a grid, each with an optional title. Returns the figure.
+
+    Values are shown on [vmin, vmax] (images in [0, 1] by default); pass vmin/vmax for signed weights.
+    """
+    if images.dim() != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(f"image_grid expects (N, C, H, W) images with C = 1 or 3, got shape {tuple(images.shape)}.")
+    n = images.shape[0]
+    ncols = ncols or min(n, 8)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + (0.3 if titles else 0)),
+                             squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        img = images[k].detach().cpu()
+        if img.shape[0] == 1:
+            ax.imshow(img[0].numpy(), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+        else:
+            ax.imshow(((img - vmin) / (vmax - vmin)).clamp(0, 1).permute(1, 2, 0).numpy(), interpolation="nearest")
+        if titles is not None:
+            ax.set_title(str(titles[k]), fontsize=9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def layer_diagram(ax, weight: torch.Tensor, input_labels=None, output_labels=None):
+    """Draw a fully connected layer as a graph: inputs on the left, outputs on the right, one line per weight w_ij.
+
+    weight: (I, J) with weight[i, j] = w_ij. Line width is |w_ij|, colour its sign (red > 0, blue < 0).
+    input_labels / output_labels: optional text written beside each node (its value, say).
+    """
+    w = weight.detach().cpu()
+    n_in, n_out = w.shape
+    y_in = np.linspace(1, 0, n_in) if n_in > 1 else np.array([0.5])  # x1 at the top
+    y_out = np.linspace(0.85, 0.15, n_out) if n_out > 1 else np.array([0.5])
+    scale = float(w.abs().max()) or 1.0
+    for i in range(n_in):
+        for j in range(n_out):
+            v = float(w[i, j])
+            ax.plot([0, 1], [y_in[i], y_out[j]], color="#d62728" if v > 0 else "#1f77b4",
+                    linewidth=0.5 + 4 * abs(v) / scale, alpha=0.8, zorder=1)
+            t = 0.3 + 0.4 * j / max(n_out - 1, 1)  # stagger the labels of the wires leaving one input
+            ax.text(t, y_in[i] + t * (y_out[j] - y_in[i]), f"{v:+g}", fontsize=8, ha="center", va="center",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9}, zorder=3)
+    ax.scatter(np.zeros(n_in), y_in, s=600, c="white", edgecolors="k", zorder=2)
+    ax.scatter(np.ones(n_out), y_out, s=600, c="#f2f2f2", edgecolors="k", zorder=2)
+    for i, yy in enumerate(y_in):
+        ax.text(0, yy, f"x{i + 1}", ha="center", va="center", zorder=3)
+        if input_labels:
+            ax.text(-0.1, yy, input_labels[i], ha="right", va="center")
+    for j, yy in enumerate(y_out):
+        ax.text(1, yy, f"y{j + 1}", ha="center", va="center", zorder=3)
+        if output_labels:
+            ax.text(1.1, yy, output_labels[j], ha="left", va="center")
+    ax.set(xlim=(-0.45, 1.55), ylim=(-0.12, 1.12))
+    ax.axis("off")

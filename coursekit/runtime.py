@@ -1,0 +1,204 @@
+"""Runtime: the device, the seeds, the fast/full switch, where data lives, and how a notebook shows code.
+
+Every notebook starts with ``ck.setup(seed=0)`` (it prints the device and the mode once) and takes each of its
+budgets from ``ck.budget(fast=..., full=...)`` in a single settings cell. That is the only difference between the two
+modes: ``COURSEKIT_FAST=1`` (set by the tests and CI) shrinks steps, image sizes and sample counts; the code path is
+the same.
+
+Used by every notebook, first in 01 «Calculs dans un réseau de neurones».
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import random
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+T = TypeVar("T")
+
+FAST_ENV = "COURSEKIT_FAST"
+DATA_ENV = "COURSEKIT_DATA"
+
+# The folder of the package's checkout: notebooks/, data/ and build/ sit beside coursekit/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def is_fast() -> bool:
+    """True when ``COURSEKIT_FAST=1``; False when it is unset, empty or ``0``.
+
+    Any other value is refused rather than guessed at: ``COURSEKIT_FAST=yes`` would otherwise silently mean "full
+    mode" to one reader and "fast mode" to another.
+    """
+    value = os.environ.get(FAST_ENV, "").strip()
+    if value in ("", "0"):
+        return False
+    if value == "1":
+        return True
+    raise ValueError(
+        f"{FAST_ENV}={value!r} is not understood: set {FAST_ENV}=1 for fast mode (small budgets, as in the tests) "
+        f"or {FAST_ENV}=0 (or leave it unset) for full mode."
+    )
+
+
+def budget(*, fast: T, full: T) -> T:
+    """The value for the current mode: ``fast`` under ``COURSEKIT_FAST=1``, ``full`` otherwise.
+
+    >>> steps = budget(fast=200, full=3000)
+    """
+    return fast if is_fast() else full
+
+
+def mode_name() -> str:
+    """``"fast"`` or ``"full"``, for the line a notebook prints in its setup cell."""
+    return "fast" if is_fast() else "full"
+
+
+def device(name: str | None = None) -> torch.device:
+    """The device to compute on: CUDA if there is a GPU, then Apple's MPS, then the CPU.
+
+    ``name`` ("cpu", "cuda", "cuda:1", "mps") asks for one device; if it is not available the error says what is.
+    """
+    if name is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+
+    try:
+        wanted = torch.device(name)
+    except RuntimeError as err:
+        raise ValueError(f"device {name!r} is not a device name; use 'cpu', 'cuda' or 'mps'.") from err
+    if wanted.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"device {name!r} was asked for, but PyTorch sees no CUDA GPU on this machine "
+            "(torch.cuda.is_available() is False). Use ck.device() to take the best available device, "
+            "or on Colab choose Runtime → Change runtime type → GPU."
+        )
+    if wanted.type == "cuda" and wanted.index is not None and wanted.index >= torch.cuda.device_count():
+        raise RuntimeError(
+            f"device {name!r} was asked for, but this machine has {torch.cuda.device_count()} GPU(s), "
+            f"numbered from 0."
+        )
+    if wanted.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise RuntimeError(f"device {name!r} was asked for, but Apple's MPS is not available here.")
+    return wanted
+
+
+def seed_everything(seed: int) -> int:
+    """Seed Python's, NumPy's and PyTorch's random generators (CPU and every GPU) so that a run repeats.
+
+    Returns the seed, so that a notebook can print it.
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # seeds the CPU and all CUDA devices
+    return seed
+
+
+def setup(seed: int = 0) -> torch.device:
+    """The first code cell of every notebook: seed everything, pick the device, print both and the mode once."""
+    from coursekit import __version__
+
+    seed_everything(seed)
+    dev = device()
+    fast = is_fast()
+    mode = f"fast mode ({FAST_ENV}=1)" if fast else "full mode"
+    print(f"coursekit {__version__} · torch {torch.__version__} · device: {dev} · {mode} · seed {seed}")
+    return dev
+
+
+def data_dir() -> Path:
+    """Where downloaded datasets and weights are cached (created on first use).
+
+    ``COURSEKIT_DATA`` chooses the folder. Otherwise it is ``data/downloads/`` of this checkout (ignored by git), or,
+    when the package is installed without its checkout, ``~/.cache/coursekit``.
+    """
+    chosen = os.environ.get(DATA_ENV, "").strip()
+    if chosen:
+        path = Path(chosen).expanduser()
+    elif (PROJECT_ROOT / "data").is_dir():
+        path = PROJECT_ROOT / "data" / "downloads"
+    else:
+        path = Path.home() / ".cache" / "coursekit"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RuntimeError(
+            f"the data folder {path} cannot be created ({err.strerror}); set {DATA_ENV} to a folder you can write to."
+        ) from err
+    return path
+
+
+def shipped_dir() -> Path:
+    """The course's own ``data/`` folder (checkpoints, reference arrays, sources and licences)."""
+    path = PROJECT_ROOT / "data"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"the course's data/ folder is not at {path}: install coursekit from a clone of the course with "
+            '`python -m pip install -e ".[dev]"`.'
+        )
+    return path
+
+
+def notebooks_dir() -> Path:
+    """The course's ``notebooks/`` folder (the solution versions)."""
+    path = PROJECT_ROOT / "notebooks"
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"the course's notebooks/ folder is not at {path}: install coursekit from a clone of the course with "
+            '`python -m pip install -e ".[dev]"`.'
+        )
+    return path
+
+
+def progress(iterable, **kwargs):
+    """A tqdm progress bar for long loops, silent in fast mode (so the tests' logs stay readable)."""
+    from tqdm.auto import tqdm
+
+    kwargs.setdefault("disable", is_fast())
+    return tqdm(iterable, **kwargs)
+
+
+def source(obj) -> str:
+    """The annotated source code of a coursekit building block (function, class or module), as text."""
+    try:
+        code = inspect.getsource(obj)
+        where = f"{inspect.getsourcefile(obj)}:{inspect.getsourcelines(obj)[1]}"
+    except (TypeError, OSError) as err:
+        raise TypeError(
+            f"show() takes a function, class or module whose source is available, got {type(obj).__name__}."
+        ) from err
+    try:
+        where = str(Path(where).relative_to(PROJECT_ROOT))
+    except ValueError:
+        pass
+    return f"# {where}\n{code}"
+
+
+def show(obj) -> None:
+    """Display a building block's annotated source: highlighted in a notebook, plain text elsewhere.
+
+    >>> show(ck.neuron.relu)   # in notebook 01
+    """
+    text = source(obj)
+    try:
+        from IPython import get_ipython
+        from IPython.display import Code, display
+    except ImportError:  # pragma: no cover - IPython is a dependency, but show() must not need it
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+    else:
+        display(Code(text, language="python"))

@@ -1,0 +1,92 @@
+"""The `coursekit` command and the notebook runner behind it."""
+
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from coursekit import cli, notebooks, runtime
+
+
+def _notebook(path, *sources):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_available_finds_the_course_in_order():
+    found = notebooks.available()
+    assert "01" in found and found["01"].name == "01_neurons_and_relu.ipynb"
+    assert list(found) == sorted(found)
+
+
+@pytest.mark.parametrize("selector", ["01", "1", "01_neurons_and_relu", "01_neurons_and_relu.ipynb"])
+def test_select_one_notebook(selector):
+    assert [p.name for p in notebooks.select(selector)] == ["01_neurons_and_relu.ipynb"]
+
+
+def test_select_all():
+    assert notebooks.select("all") == list(notebooks.available().values())
+
+
+def test_unknown_notebook_lists_the_available_ones():
+    with pytest.raises(notebooks.NotebookNotFound, match="available: 01_neurons_and_relu"):
+        notebooks.select("99")
+
+
+def test_run_99_prints_one_line_and_fails(capsys):
+    assert cli.main(["run", "99"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "no notebook '99'" in err and "01_neurons_and_relu" in err
+
+
+def test_run_99_from_the_shell():
+    result = subprocess.run([sys.executable, "-m", "coursekit.cli", "run", "99"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "available: 01_neurons_and_relu" in result.stderr
+
+
+def test_run_refuses_a_bad_fast_value(monkeypatch, capsys):
+    monkeypatch.setenv("COURSEKIT_FAST", "yes")
+    assert cli.main(["run", "01"]) == 2
+    assert "COURSEKIT_FAST='yes' is not understood" in capsys.readouterr().err
+
+
+def test_execute_writes_notebook_and_html(tmp_path):
+    source = _notebook(tmp_path / "07_tiny.ipynb", "import os\nprint('mode', os.environ['COURSEKIT_FAST'])")
+    result = notebooks.execute(source, tmp_path / "build", fast=True)
+    assert result.ok, result.error
+    executed = json.loads(result.executed.read_text())
+    assert "".join(executed["cells"][0]["outputs"][0]["text"]) == "mode 1\n"
+    assert "mode 1" in result.html.read_text()
+    assert not list((tmp_path / "build").rglob("*.partial"))
+    assert os.environ.get("COURSEKIT_FAST") == "1"  # restored to what conftest set
+
+
+def test_execute_reports_a_failing_cell(tmp_path):
+    source = _notebook(tmp_path / "08_broken.ipynb", "x = 1", "raise ValueError('the cell broke')")
+    result = notebooks.execute(source, tmp_path / "build", fast=True, html=False)
+    assert not result.ok
+    assert result.error == "ValueError: the cell broke"
+    assert result.executed.is_file() and result.html is None
+
+
+def test_committed_notebooks_carry_no_outputs():
+    for path in runtime.notebooks_dir().glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
+        assert not dirty, f"{path.name}: cells {dirty} carry outputs; clear them before committing"
+
+
+def test_notebooks_are_slides_with_a_settings_cell():
+    for path in runtime.notebooks_dir().glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert all("slideshow" in c.metadata for c in nb.cells), f"{path.name}: a cell lacks slideshow metadata"
+        budgets = [c for c in nb.cells if c.cell_type == "code" and "ck.budget(" in c.source]
+        assert len(budgets) == 1, f"{path.name}: every budget belongs in one settings cell"
