@@ -90,7 +90,7 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     """Execute the notebook at ``path`` in a fresh kernel (in its own folder) and save it under ``out_dir``.
 
     fast: run with ``COURSEKIT_FAST=1`` (small budgets) instead of full mode. The executed notebook is saved even
-    when a cell fails, so that the error can be read in it.
+    when a cell fails, so that the error can be read in it; the kernel's own log goes to ``out_dir/logs/``.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -100,10 +100,13 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     error = ""
+    log = out_dir / "logs" / (path.stem + ".kernel.log")  # the kernel's own messages, kept out of the terminal
+    log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with _environment(**{FAST_ENV: "1" if fast else "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}):
+    with (_environment(**{FAST_ENV: "1" if fast else "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}),
+          log.open("w") as kernel_stderr):
         try:
-            client.execute()
+            client.execute(stderr=kernel_stderr)
         except CellExecutionError as err:
             lines = ANSI_ESCAPE.sub("", str(err)).strip().splitlines()
             error = lines[-1] if lines else type(err).__name__
