@@ -1,0 +1,152 @@
+"""Real datasets, downloaded once into the cache when the network allows: MNIST, Fashion-MNIST, CIFAR-10, CMP Facades.
+
+torchvision describes and reads MNIST, Fashion-MNIST and CIFAR-10: its own tables give the addresses and MD5
+checksums, and its dataset classes parse the files. coursekit only fetches the files with ``download.download``
+(verified, atomic, with a progress bar) before handing them to torchvision, so that an interrupted download never
+leaves a half-written file in the cache.
+
+The CMP Facades (Tyleček & Šára 2013) come as pix2pix packs them (Isola et al. 2017): ``facades.tar.gz`` holding
+``facades/{train,val,test}/N.jpg``, each a 512×256 JPEG with the photograph on the left and its colour-coded label
+map on the right. No checksum is published for that archive, so coursekit checks its layout, records its SHA-256
+beside it on the first download and refuses a different file afterwards.
+
+Every function returns float32 images in [0, 1] shaped (N, C, H, W); ``coursekit.data.load`` is the usual way in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from coursekit.data.download import DownloadError, download, extract, file_hash, gunzip
+from coursekit.runtime import data_dir
+
+FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
+FACADES_SPLITS = ("train", "val", "test")
+
+
+def _fetch_first(names_and_urls: list[str], dest: Path, md5: str) -> Path:
+    """Download ``dest`` from the first of several mirror URLs that works."""
+    error: DownloadError | None = None
+    for url in names_and_urls:
+        try:
+            return download(url, dest, md5=md5)
+        except DownloadError as err:
+            error = err
+    assert error is not None
+    raise error
+
+
+def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST or Fashion-MNIST (``kind`` = "MNIST" or "FashionMNIST") through torchvision.
+
+    Returns ``images`` (N, 1, 28, 28) float32 in [0, 1] (60,000 for "train", 10,000 for "test") and ``labels`` (N,).
+    """
+    import torchvision.datasets as tvd
+
+    if kind not in ("MNIST", "FashionMNIST"):
+        raise ValueError(f"kind must be 'MNIST' or 'FashionMNIST', got {kind!r}.")
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    dataset_class = getattr(tvd, kind)
+    root = data_dir()
+    raw = root / kind / "raw"  # where torchvision looks for the decompressed files
+    raw.mkdir(parents=True, exist_ok=True)
+    for filename, md5 in dataset_class.resources:
+        target = raw / filename.removesuffix(".gz")
+        if target.is_file():
+            continue
+        archive = _fetch_first([mirror + filename for mirror in dataset_class.mirrors], raw / filename, md5)
+        gunzip(archive, target)
+        archive.unlink()
+    dataset = dataset_class(str(root), train=(split == "train"), download=False)
+    return dataset.data[:, None].float() / 255, dataset.targets.long()
+
+
+def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
+    """CIFAR-10 through torchvision: ``images`` (N, 3, 32, 32) in [0, 1], ``labels`` (N,), and the 10 class names."""
+    import torchvision.datasets as tvd
+
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
+    root = data_dir() / "cifar10"
+    if not (root / tvd.CIFAR10.base_folder).is_dir():
+        archive = download(tvd.CIFAR10.url, data_dir() / tvd.CIFAR10.filename, md5=tvd.CIFAR10.tgz_md5)
+        extract(archive, root)
+        archive.unlink()
+    dataset = tvd.CIFAR10(str(root), train=(split == "train"), download=False)  # checks each batch's MD5
+    images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).float() / 255
+    return images, torch.tensor(dataset.targets, dtype=torch.int64), tuple(dataset.classes)
+
+
+def _check_facades_layout(folder: Path) -> None:
+    for split in FACADES_SPLITS:
+        files = sorted((folder / split).glob("*.jpg"))
+        if not files:
+            raise DownloadError(f"the facades archive has no {split}/*.jpg images; it is not the pix2pix facades set.")
+        from PIL import Image
+
+        with Image.open(files[0]) as first:
+            w, h = first.size
+        if w != 2 * h:
+            raise DownloadError(f"{files[0].name} is {w}×{h}; pix2pix facades pairs are twice as wide as high.")
+
+
+def facades_folder() -> Path:
+    """Download and unpack the pix2pix facades archive once; return the folder holding train/, val/ and test/."""
+    root = data_dir()
+    archive = root / "facades.tar.gz"
+    pinned = root / "facades.tar.gz.sha256"  # the archive's SHA-256, recorded on the first download
+    unpacked = root / "facades"
+    if (unpacked / "facades").is_dir():
+        return unpacked / "facades"
+    download(FACADES_URL, archive, sha256=pinned.read_text().strip() if pinned.is_file() else None)
+    try:
+        extract(archive, unpacked)
+        _check_facades_layout(unpacked / "facades")
+    except DownloadError:
+        archive.unlink(missing_ok=True)
+        if unpacked.exists():
+            import shutil
+
+            shutil.rmtree(unpacked)
+        raise
+    if not pinned.is_file():
+        pinned.write_text(file_hash(archive) + "\n")
+    archive.unlink()
+    return unpacked / "facades"
+
+
+def split_pair(pair: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A pix2pix pair image (3, H, 2W) → (photo (3, H, W) on the left, label image (3, H, W) on the right)."""
+    w = pair.shape[-1] // 2
+    return pair[..., :w], pair[..., w:]
+
+
+def facades(split: str = "train", size: int = 256):
+    """The CMP Facades pairs of ``split`` ("train", "val", "test") resized to ``size``.
+
+    Returns ``photos`` (N, 3, size, size) in [0, 1], ``label_images`` (N, 3, size, size) (the colour-coded maps) and
+    ``labels`` (N, size, size) int64, each pixel's class read back from its colour (nearest palette entry).
+    """
+    from PIL import Image
+
+    from coursekit.data.facades import rgb_to_labels
+
+    if split not in FACADES_SPLITS:
+        raise ValueError(f"split must be one of {FACADES_SPLITS}, got {split!r}.")
+    files = sorted((facades_folder() / split).glob("*.jpg"), key=lambda p: (len(p.stem), p.stem))
+    photos, label_images = [], []
+    for path in files:
+        with Image.open(path) as img:
+            pair = torch.from_numpy(np.array(img.convert("RGB"))).permute(2, 0, 1).float() / 255
+        photo, label_image = split_pair(pair)
+        photos.append(F.interpolate(photo[None], size=(size, size), mode="bilinear", antialias=True)[0])
+        # labels are flat colours: resize them without mixing classes
+        label_images.append(F.interpolate(label_image[None], size=(size, size), mode="nearest")[0])
+    photos_t = torch.stack(photos).clamp(0, 1)
+    label_t = torch.stack(label_images)
+    return photos_t, label_t, rgb_to_labels(label_t)
