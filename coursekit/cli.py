@@ -3,6 +3,8 @@
     coursekit list                 the notebooks of the course
     coursekit run all [--fast]     execute every notebook headless; executed copies and HTML go to build/
     coursekit run 01 [--fast]      execute one notebook
+    coursekit gallery              a PNG of samples of every embedded dataset (build/gallery.png)
+    coursekit bench data           time the embedded data generators on this machine
 
 ``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
 of the fast mode.
@@ -58,6 +60,22 @@ def _run(args) -> int:
     return 1 if failed else 0
 
 
+def _gallery(args) -> int:
+    from coursekit.data.gallery import gallery
+
+    print(f"wrote {gallery(Path(args.out), seed=args.seed)}")
+    return 0
+
+
+def _bench(args) -> int:
+    from coursekit.data.gallery import bench
+
+    print(f"{'embedded data':<34}{'seconds':>9}  target")
+    for what, seconds, target in bench():
+        print(f"{what:<34}{seconds:>9.2f}  {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description="Image generation with deep learning: the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +90,15 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--out", default=str(PROJECT_ROOT / "build"), help="output folder (default: build/)")
     p_run.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run (default: 1800)")
     p_run.set_defaults(func=_run)
+
+    p_gallery = sub.add_parser("gallery", help="write a PNG of samples of every embedded dataset")
+    p_gallery.add_argument("--out", default=str(PROJECT_ROOT / "build" / "gallery.png"), help="the PNG to write")
+    p_gallery.add_argument("--seed", type=int, default=0)
+    p_gallery.set_defaults(func=_gallery)
+
+    p_bench = sub.add_parser("bench", help="time parts of the course on this machine")
+    p_bench.add_argument("what", choices=["data"], help="data: the embedded dataset generators")
+    p_bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)
     return args.func(args)

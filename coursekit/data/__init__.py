@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from coursekit.data import digits, download, photos, real, textures, toy
+from coursekit.data import digits, download, facades, photos, real, scenes, textures, toy
 from coursekit.data.download import DownloadError, Unreachable
 
 SOURCES = ("auto", "embedded", "real")
@@ -92,15 +92,9 @@ def _load_real(name: str, split: str, n: int | None, size: int | None) -> ImageS
     if name == "facades":
         photos_, label_images, labels = real.facades(split if split in real.FACADES_SPLITS else "train", size or 256)
         return ImageSet(name, _subset(label_images, n), _subset(labels, n), _subset(photos_, n),
-                        classes=_facade_classes(), source=f"real: CMP Facades (pix2pix) {split} split {cache}",
+                        classes=facades.CLASSES, source=f"real: CMP Facades (pix2pix) {split} split {cache}",
                         real=True)
     raise ValueError(f"{name!r} has no real dataset; use source='embedded' or 'auto'.")
-
-
-def _facade_classes() -> tuple[str, ...]:
-    from coursekit.data import facades
-
-    return facades.CLASSES
 
 
 def _load_embedded(name: str, split: str, n: int | None, size: int | None, seed: int) -> ImageSet:
@@ -132,15 +126,11 @@ def _load_embedded(name: str, split: str, n: int | None, size: int | None, seed:
         return ImageSet(name, images, which, classes=textures.TEXTURES,
                         source=f"embedded: {n:,} {size}-px crops of {len(textures.TEXTURES)} textures")
     if name == "scenes":
-        from coursekit.data import scenes
-
         n, size = n or (200 if test else 1000), size or 64
         images, classes, _ = scenes.render_scenes(n, size, seed * 2 + test)
         return ImageSet(name, images, classes, classes=tuple(c.name for c in scenes.SCENE_CLASSES),
                         source=f"embedded: {n:,} procedural colour scenes at {size} px (coursekit.data.scenes)")
     if name == "facades":
-        from coursekit.data import facades
-
         n, size = n or (100 if test else 400), size or 128
         photo_images, labels = facades.render_facades(n, size, seed * 2 + test)
         return ImageSet(name, facades.labels_to_rgb(labels), labels, photo_images, classes=facades.CLASSES,
@@ -216,5 +206,5 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
     return result
 
 
-__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "load", "photos", "real", "textures",
-           "toy"]
+__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "facades", "load", "photos", "real",
+           "scenes", "textures", "toy"]

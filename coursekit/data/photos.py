@@ -47,6 +47,10 @@ PHOTOS = (
 )
 # Photos never seen in training: a cat, a flower and a portrait test how well crops of other scenes generalise.
 TEST_PHOTOS = ("chelsea", "flower", "grace_hopper")
+WITHOUT_OUTLINES = ("retina", "hubble_deep_field", "immunohistochemistry")
+# A crop's photo is first rescaled so that its short side is SCALES[k] × the crop size: from "most of the photo" to
+# "an object part". Five fixed levels let every rescaled photo be computed once and reused.
+SCALES = (2.0, 2.6, 3.5, 4.6, 6.0)
 SPLITS = {
     "train": tuple(p.name for p in PHOTOS if p.name not in TEST_PHOTOS),
     "test": TEST_PHOTOS,
@@ -92,16 +96,17 @@ def _check(n: int, size: int) -> None:
         raise ValueError(f"size must be an integer number of pixels between 8 and 512, got {size!r}.")
 
 
-def patches(n: int, size: int = 64, split: str = "train", seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def patches(n: int, size: int = 64, split: str = "train", seed: int = 0,
+            exclude: tuple[str, ...] = ()) -> tuple[torch.Tensor, torch.Tensor]:
     """``n`` random square crops of ``size`` pixels from the photos of ``split`` ("train", "test" or "all").
 
-    Each crop picks a photo uniformly, rescales it so that its short side is between 2·size and 6·size pixels (never
+    Each crop picks a photo uniformly, rescales it so that its short side is one of ``SCALES`` × size pixels (never
     enlarging it), takes a random square and flips it left-right half of the time. Deterministic for a seed.
     Returns ``images`` (n, 3, size, size) float32 in [0, 1] and ``photo_index`` (n,) int64, the index of each
-    crop's photo in ``SPLITS[split]``.
+    crop's photo in ``SPLITS[split]`` (less the ``exclude``d names).
     """
     _check(n, size)
-    names = _split_names(split)
+    names = tuple(name for name in _split_names(split) if name not in exclude)
     rng = np.random.default_rng([seed, len(names), size])
     which = rng.integers(0, len(names), n)
     out = torch.empty(n, 3, size, size)
@@ -112,7 +117,7 @@ def patches(n: int, size: int = 64, split: str = "train", seed: int = 0) -> tupl
         full = photo(name)
         short = min(full.shape[1:])
         for i in picks:
-            target = min(short, int(rng.uniform(2 * size, 6 * size)))
+            target = min(short, int(rng.choice(SCALES) * size))
             scaled = _rescaled(name, target) if target < short else full
             h, w = scaled.shape[1:]
             top, left = rng.integers(0, h - size + 1), rng.integers(0, w - size + 1)
@@ -149,7 +154,8 @@ def canny_edges(images: torch.Tensor, sigma: float = 1.5) -> torch.Tensor:
 def edges2photos(n: int, size: int = 64, split: str = "train", seed: int = 0, sigma: float = 1.5):
     """Pairs for pix2pix's edges → photo task: ``edges`` (n, 1, size, size) and ``photos`` (n, 3, size, size).
 
-    The photos are ``patches(n, size, split, seed)``; the edges are their ``canny_edges``.
+    The photos are ``patches(n, size, split, seed)`` of the photographs with outlines to draw (the retina, the deep
+    field and the tissue stain are left out: their crops have almost no edges); the edges are their ``canny_edges``.
     """
-    photos, _ = patches(n, size, split, seed)
+    photos, _ = patches(n, size, split, seed, exclude=WITHOUT_OUTLINES)
     return canny_edges(photos, sigma), photos
