@@ -9,8 +9,8 @@ in the 28×28 frame. It cannot be downloaded offline, so this module makes digit
    half keep the glyph's outline, sometimes thickened;
 3. a random **affine** map (rotation, shear, anisotropic scale) and a smooth random **elastic** displacement field
    (Simard et al. 2003) bend the strokes;
-4. the ink's bounding box is scaled to a 20-pixel box (18 to 22 px) and centred in 28×28, as in MNIST, and a little
-   noise is added.
+4. the ink's bounding box is scaled to fit a 20-pixel box (17 to 20 px) and centred in 28×28, as in MNIST, give
+   or take 1 px, and a little noise is added.
 
 Train and test splits use **different font faces**, so test accuracy measures generalisation to unseen styles. Font
 digits are typographic, not handwritten: ``handwritten()`` returns scikit-learn's 1,797 real handwritten digits
@@ -151,7 +151,7 @@ def render_digits(n: int, split: str = "train", seed: int = 0, labels: torch.Ten
     grid = grid + _smooth_field(n, g, strength=0.06)
     ink = F.grid_sample(ink, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
-    # 4. MNIST framing: the ink's bounding box, made square, fills a 18–22 px box centred in 28×28
+    # 4. MNIST framing: the ink's bounding box, made square, fills a 17–20 px box centred in 28×28 (±1 px)
     rows, cols = ink[:, 0].amax(dim=2) > 0.2, ink[:, 0].amax(dim=1) > 0.2  # (n, 64) each
     coords = torch.arange(GLYPH_SIZE, dtype=torch.float32)
     top = torch.where(rows, coords, math.inf).amin(1)
@@ -160,8 +160,11 @@ def render_digits(n: int, split: str = "train", seed: int = 0, labels: torch.Ten
     right = torch.where(cols, coords, -math.inf).amax(1)
     centre_y, centre_x = (top + bottom) / 2, (left + right) / 2
     extent = torch.maximum(bottom - top, right - left) + 1  # the box's side, in 64-px pixels
-    box = 18 + 4 * torch.rand(n, generator=g)  # its side in the 28-px image
+    box = 17 + 3 * torch.rand(n, generator=g)  # its side in the 28-px image
+    shift = (torch.rand(n, 2, generator=g) - 0.5) * 2  # and its centre moves by up to ±1 px
     out = (torch.arange(IMAGE_SIZE, dtype=torch.float32) + 0.5 - IMAGE_SIZE / 2) / box[:, None] * extent[:, None]
+    centre_y = centre_y - shift[:, 0] * extent / box  # a shift of the frame in 64-px units moves the digit the
+    centre_x = centre_x - shift[:, 1] * extent / box  # other way
     # normalised input coordinates (align_corners=False): u = (pixel + 0.5) / 64 * 2 − 1
     ys = (centre_y[:, None] + 0.5 + out) / GLYPH_SIZE * 2 - 1  # (n, 28)
     xs = (centre_x[:, None] + 0.5 + out) / GLYPH_SIZE * 2 - 1
