@@ -1,13 +1,28 @@
 """coursekit: the building blocks of the course "image generation with deep learning".
 
 Notebooks start with one import line, ``import coursekit as ck``, then ``ck.setup(seed=0)``. One module per lecture
-concept (``ck.neuron`` for notebook 01, …); runtime helpers (``ck.device``, ``ck.budget``, ``ck.show``, …) sit at the
+concept (``ck.neuron`` for notebook 01, ``ck.conv``, ``ck.loss``, ``ck.descent`` and ``ck.models`` for 02, …), the
+course's data in ``ck.data``; runtime helpers (``ck.device``, ``ck.budget``, ``ck.show``, …) sit at the
 top level.
 """
 
 __version__ = "0.1.0"
 
-from coursekit import checks, neuron, plot
+from coursekit import (
+    checkpoints,
+    checks,
+    conv,
+    data,
+    descent,
+    efros_leung,
+    loss,
+    models,
+    neuron,
+    pixelcnn,
+    plot,
+    train,
+    visualize,
+)
 from coursekit.data import toy
 from coursekit.runtime import (
     budget,
@@ -24,6 +39,7 @@ from coursekit.runtime import (
 )
 
 __all__ = [
-    "budget", "checks", "data_dir", "device", "is_fast", "mode_name", "neuron", "plot", "progress",
-    "seed_everything", "setup", "shipped_dir", "show", "source", "toy",
+    "budget", "checkpoints", "checks", "conv", "data", "data_dir", "descent", "device", "efros_leung", "is_fast",
+    "loss", "mode_name", "models", "neuron", "pixelcnn", "plot", "progress", "seed_everything", "setup",
+    "shipped_dir", "show", "source", "toy", "train", "visualize",
 ]

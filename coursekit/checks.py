@@ -217,3 +217,135 @@ def _check_neuron(neuron: Callable[..., torch.Tensor]) -> None:
 
 
 check_neuron = Check("neuron", _check_neuron)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebook 02: convolution and cross-entropy
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_conv2d(conv2d: Callable[..., torch.Tensor]) -> None:
+    """Check a student's ``conv2d(x, weight, bias, stride, padding)`` against ``F.conv2d`` (cross-correlation)."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(2, 3, 7, 8, generator=g)
+    w = torch.randn(4, 3, 3, 3, generator=g)
+    b = torch.randn(4, generator=g)
+    cases = [{"stride": s, "padding": p} for s, p in ((1, 0), (1, 1), (2, 1), (2, 0))]
+    for case in cases:
+        out = _call("conv2d", conv2d, x, w, b, case["stride"], case["padding"])
+        expected = F.conv2d(x, w, b, **case)
+        where = f"with stride={case['stride']}, padding={case['padding']}"
+        if torch.is_tensor(out) and out.shape != expected.shape:
+            no_stride = F.conv2d(x, w, b, padding=case["padding"]).shape
+            no_pad = F.conv2d(x, w, b, stride=case["stride"]).shape
+            if out.shape == no_stride and case["stride"] > 1:
+                raise CheckFailed(f"✗ conv2d ignores the stride: {where} the output should be {tuple(expected.shape)}"
+                                  f", got {tuple(out.shape)}. Move the window by `stride` pixels: x[…, i·s + u, j·s + v].")
+            if out.shape == no_pad and case["padding"] > 0:
+                raise CheckFailed(f"✗ conv2d ignores the padding: {where} the output should be {tuple(expected.shape)}"
+                                  f", got {tuple(out.shape)}. Pad x with zeros first, e.g. F.pad(x, (p, p, p, p)).")
+            raise CheckFailed(f"✗ conv2d {where} returns shape {tuple(out.shape)}; expected {tuple(expected.shape)} "
+                              "= (N, C_out, (H + 2p − K)//s + 1, (W + 2p − K)//s + 1).")
+        _expect_tensor("conv2d", out, expected)
+        if torch.allclose(out, F.conv2d(x, w.flip(-1, -2), b, **case), atol=1e-4):
+            raise CheckFailed(
+                "✗ conv2d flips the kernel: that is the convolution of signal processing. Deep learning's "
+                "'convolution' is a cross-correlation: y[i, j] = Σ w[u, v] · x[i + u, j + v], with the kernel as it is."
+            )
+        if torch.allclose(out, F.conv2d(x, w, None, **case), atol=1e-4):
+            raise CheckFailed("✗ conv2d forgets the bias: add b[o] to every pixel of output channel o.")
+        if not torch.allclose(out, expected, atol=1e-4):
+            per_channel = torch.stack([F.conv2d(x[:, c:c + 1], w[:, c:c + 1], None, **case) for c in range(3)])
+            if any(torch.allclose(out - b[None, :, None, None], pc, atol=1e-4) for pc in per_channel):
+                raise CheckFailed("✗ conv2d uses only one input channel: sum over all input channels c as well.")
+            diff = (out - expected).abs().max().item()
+            raise CheckFailed(f"✗ conv2d {where} differs from torch.nn.functional.conv2d by up to {diff:.3g}. "
+                              "Check the sum y[n, o, i, j] = b[o] + Σ_c Σ_u Σ_v w[o, c, u, v] · x[n, c, i·s + u, j·s + v].")
+
+
+check_conv2d = Check("conv2d", _check_conv2d)
+
+
+def _check_cross_entropy(cross_entropy: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> None:
+    """Check a student's ``cross_entropy(logits, target)`` against ``F.cross_entropy`` (mean over the batch)."""
+    import torch.nn.functional as F
+
+    g = torch.Generator().manual_seed(3)
+    logits = torch.randn(6, 4, generator=g) * 2
+    target = torch.tensor([0, 3, 1, 1, 2, 0])
+    out = _call("cross_entropy", cross_entropy, logits, target)
+    expected = F.cross_entropy(logits, target)
+    if torch.is_tensor(out) and out.dim() == 1 and out.shape == (6,):
+        raise CheckFailed("✗ cross_entropy returns one value per example; the loss is their mean, a single number.")
+    _expect_tensor("cross_entropy", out, expected)
+    picked = logits.gather(1, target[:, None])[:, 0]
+    p = torch.softmax(logits, dim=1).gather(1, target[:, None])[:, 0]
+    mistakes = [
+        (-picked.mean(), "uses the raw scores z_y without log-softmax: the loss is −log p(y | x), with "
+                         "log p(y | x) = z_y − log Σ_k exp(z_k)."),
+        (-p.mean(), "uses the probability p(y | x) itself; the cross-entropy takes its logarithm: −log p(y | x)."),
+        (expected * len(target), "sums over the batch; take the mean, so that the loss does not grow with N."),
+        (-expected, "has the wrong sign: log p ≤ 0, so −log p(y | x) is positive and shrinks as p(y | x) → 1."),
+        (-torch.log_softmax(logits, 0).gather(1, target[:, None]).mean(),
+         "normalises over the batch (dim 0); the softmax runs over the classes, dim=1."),
+    ]
+    for wrong, hint in mistakes:
+        if torch.allclose(out.float(), wrong, atol=1e-4):
+            raise CheckFailed(f"✗ cross_entropy {hint}")
+    if not torch.allclose(out.float(), expected, atol=1e-4):
+        raise CheckFailed(f"✗ cross_entropy gave {out.item():.4f}, expected {expected.item():.4f} "
+                          "= mean over n of −log softmax(z_n)[y_n].")
+    big = torch.tensor([[1000.0, 0.0, -1000.0]])
+    out_big = _call("cross_entropy", cross_entropy, big, torch.tensor([0]))
+    if not torch.isfinite(out_big).all() or abs(out_big.item()) > 1e-3:
+        raise CheckFailed(
+            f"✗ cross_entropy overflows on large scores (logits (1000, 0, −1000) gave {out_big.item()}): exp(1000) "
+            "is inf in float32. Subtract max_k z_k from the scores before the exponential (log-sum-exp trick)."
+        )
+
+
+check_cross_entropy = Check("cross_entropy", _check_cross_entropy)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebook 04: the mask of a masked convolution
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_causal_mask(causal_mask: Callable[[int, str], torch.Tensor]) -> None:
+    """Check a student's ``causal_mask(kernel_size, mask_type)`` against ``coursekit.pixelcnn.causal_mask``."""
+    from coursekit import pixelcnn
+
+    for k in (3, 5, 7):
+        for mask_type in ("A", "B"):
+            out = _call("causal_mask", causal_mask, k, mask_type)
+            expected = pixelcnn.causal_mask(k, mask_type)
+            _expect_tensor("causal_mask", out, expected)
+            out = out.float()
+            if torch.equal(out, expected):
+                continue
+            other = pixelcnn.causal_mask(k, "B" if mask_type == "A" else "A")
+            c = k // 2
+            where = f"for kernel_size={k}, mask_type={mask_type!r}"
+            if torch.equal(out, other):
+                raise CheckFailed(
+                    f"✗ causal_mask swaps A and B ({where}): mask A hides the centre pixel (the first layer must not "
+                    "see the pixel it predicts), mask B lets it through (later layers)."
+                )
+            if out[c + 1:].any():
+                raise CheckFailed(f"✗ causal_mask lets rows below the centre through ({where}): they are the future.")
+            if out[c, c + 1:].any():
+                raise CheckFailed(
+                    f"✗ causal_mask lets pixels right of the centre, on the centre row, through ({where}): in raster "
+                    "order they come later."
+                )
+            if not out[:c].all():
+                raise CheckFailed(f"✗ causal_mask hides some rows above the centre ({where}): all of them come earlier.")
+            if not out[c, :c].all():
+                raise CheckFailed(f"✗ causal_mask hides pixels left of the centre on its row ({where}): they come earlier.")
+            raise CheckFailed(f"✗ causal_mask {where} gave\n{out}\nexpected\n{expected}.")
+
+
+check_causal_mask = Check("causal_mask", _check_causal_mask)

@@ -129,3 +129,38 @@ def layer_diagram(ax, weight: torch.Tensor, input_labels=None, output_labels=Non
             ax.text(1.1, yy, output_labels[j], ha="left", va="center")
     ax.set(xlim=(-0.45, 1.55), ylim=(-0.12, 1.12))
     ax.axis("off")
+
+
+class LivePlot:
+    """A loss/accuracy figure that redraws itself in place while a notebook trains a model.
+
+    ``update(history)`` takes the dict returned by ``coursekit.train.fit`` (keys "step", "loss", "accuracy") and
+    redraws; outside a notebook it does nothing. After training, ``figure`` holds the final plot.
+    """
+
+    def __init__(self, title: str = "training"):
+        self.figure, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=(9, 3))
+        self.figure.suptitle(title)
+        self._handle = None
+        plt.close(self.figure)  # shown through the display handle only, not a second time at the end of the cell
+
+    def update(self, step: int, history: dict) -> None:
+        """Redraw the curves from ``history``; usable as ``fit(..., callback=live.update)``."""
+        for ax, key, colour in ((self.ax_loss, "loss", "k"), (self.ax_acc, "accuracy", "tab:green")):
+            ax.clear()
+            ax.plot(history["step"], history[key], color=colour)
+            ax.set(xlabel="step", title=f"{key}: {history[key][-1]:.3f}")
+            ax.grid(alpha=0.3)
+        self.ax_acc.set_ylim(0, 1.02)
+        self.figure.tight_layout()
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+        except ImportError:  # pragma: no cover
+            return
+        if get_ipython() is None:
+            return
+        if self._handle is None:
+            self._handle = display(self.figure, display_id=True)
+        else:
+            self._handle.update(self.figure)

@@ -94,6 +94,7 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
                 f"{expected[1][:16]}…): the file is corrupt or has changed on the server. Nothing was kept. Retry, "
                 f"or download it by hand, check it, and put it at {dest}."
             )
+        os.chmod(partial, 0o644)  # mkstemp makes the file private; the cache is shared like any download
         os.replace(partial, dest)
         return dest
     finally:

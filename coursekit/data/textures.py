@@ -86,9 +86,13 @@ def texture(name: str, size: int = 256, seed: int = 0) -> torch.Tensor:
         for _ in range(int(size * size / 400)):
             cy, cx = (torch.rand(2, generator=g) * size).tolist()
             r = size / 40 * (0.6 + torch.rand(1, generator=g).item())
-            disc = torch.sigmoid((r - torch.sqrt((yy - cy) ** 2 + (xx - cx) ** 2)) * 1.5)
             c = colours[torch.randint(0, 3, (1,), generator=g)].reshape(3, 1, 1)
-            img = img * (1 - disc) + c * disc
+            # only the disc's neighbourhood changes: paint inside its bounding box
+            top, bottom = max(0, int(cy - r - 6)), min(size, int(cy + r + 7))
+            left, right = max(0, int(cx - r - 6)), min(size, int(cx + r + 7))
+            dist = torch.sqrt((yy[top:bottom, left:right] - cy) ** 2 + (xx[top:bottom, left:right] - cx) ** 2)
+            disc = torch.sigmoid((r - dist) * 1.5)  # a soft edge, about one pixel wide
+            img[:, top:bottom, left:right] = img[:, top:bottom, left:right] * (1 - disc) + c * disc
     else:  # marble
         veins = torch.sin((xx + yy) / size * 4 * math.pi + 6 * _turbulence(size, g))
         t = (0.5 + 0.5 * veins).pow(0.5)[None]

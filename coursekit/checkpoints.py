@@ -1,0 +1,90 @@
+"""Checkpoints: small trained models shipped in ``data/checkpoints/``, each able to say how it was made.
+
+A checkpoint is a plain dictionary saved with ``torch.save`` and read back with ``torch.load(weights_only=True)``,
+which only unpickles tensors and Python primitives (never arbitrary objects):
+
+    {"format": "coursekit-checkpoint", "format_version": 1, "name": "digit_cnn",
+     "config": {...the model's hyperparameters...}, "state_dict": {...tensors...},
+     "metrics": {...what was measured after training...},
+     "training": {"command": "python -m coursekit.train digit_cnn", "data": ..., "steps": ..., "seconds": ...}}
+
+Loading checks the format, the name and the configuration, and says what to do when one does not match (a checkpoint
+from another version of the course, or from another model), rather than failing deep inside ``load_state_dict``.
+Files are written to a temporary name and renamed, so a crash never leaves a half-written checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import torch
+
+from coursekit.runtime import shipped_dir
+
+FORMAT = "coursekit-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint cannot be used; the message says why and how to make a good one."""
+
+
+def checkpoint_path(name: str) -> Path:
+    """Where the shipped checkpoint ``name`` lives: ``data/checkpoints/NAME.pt``."""
+    return shipped_dir() / "checkpoints" / f"{name}.pt"
+
+
+def save(path: Path, model: torch.nn.Module, name: str, config: dict, metrics: dict, training: dict) -> Path:
+    """Save ``model``'s weights with its configuration, metrics and training record; return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "config": dict(config),
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "metrics": dict(metrics), "training": dict(training),
+    }
+    fd, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.chmod(partial, 0o644)  # mkstemp makes the file private; a shipped checkpoint is readable by all
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return path
+
+
+def load(path: Path, name: str, config: dict | None = None) -> dict:
+    """Read the checkpoint at ``path`` and check that it is the model ``name`` with ``config``; return its dict.
+
+    Raises ``CheckpointError`` for a missing, corrupt or foreign file, another format version, another model or
+    another configuration, with the command that makes a matching checkpoint.
+    """
+    path = Path(path)
+    remake = f"make a new one with `python -m coursekit.train {name}`"
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}; {remake}.")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as err:
+        raise CheckpointError(f"{path.name} is not a readable coursekit checkpoint ({str(err).splitlines()[0]}); "
+                              f"{remake}.") from err
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is not a coursekit checkpoint (a bare state_dict or another program's "
+                              f"file?); {remake}.")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} was written by another version of coursekit (checkpoint format "
+                              f"{payload.get('format_version')}, this version reads {FORMAT_VERSION}); {remake}.")
+    if payload.get("name") != name:
+        raise CheckpointError(f"{path.name} holds the model {payload.get('name')!r}, not {name!r}.")
+    if config is not None and payload.get("config") != dict(config):
+        saved, wanted = payload.get("config", {}), dict(config)
+        diff = ", ".join(f"{k}: {saved.get(k)!r} in the file, {wanted.get(k)!r} asked for"
+                         for k in sorted(set(saved) | set(wanted)) if saved.get(k) != wanted.get(k))
+        raise CheckpointError(f"{path.name} was trained with another configuration ({diff}); {remake}, or build the "
+                              "model with the checkpoint's configuration.")
+    return payload

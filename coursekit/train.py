@@ -1,0 +1,246 @@
+"""Training classifiers by minibatch gradient descent, and the commands that make the shipped checkpoints.
+
+«Descente du gradient»: w ← w − η ∂L/∂w, with L the cross-entropy of a minibatch (a random handful of examples, an
+unbiased estimate of the whole dataset's loss that costs a handful of forward passes). ``train_step`` takes one step
+and returns its numbers; ``fit`` repeats it with a progress bar; ``evaluate`` measures a model.
+
+The shipped checkpoints are made by documented, reproducible commands (seeded; a few minutes on a laptop CPU):
+
+    python -m coursekit.train digit_cnn      # data/checkpoints/digit_cnn.pt   (notebooks 02, 04, 07)
+    python -m coursekit.train natural_cnn    # data/checkpoints/natural_cnn.pt (notebook 03)
+    python -m coursekit.train gated_pixelcnn # data/checkpoints/gated_pixelcnn.pt (notebook 04)
+
+Each stores its configuration, its training data and steps, the time it took and the metrics measured at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import asdict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from coursekit import checkpoints
+from coursekit.runtime import progress, seed_everything
+
+
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor,
+               labels: torch.Tensor) -> dict[str, float]:
+    """One minibatch step: loss L = cross-entropy, ∂L/∂w by autograd, w updated by ``optimizer``.
+
+    images: (B, C, H, W) in [0, 1]; labels: (B,). Returns {"loss": L, "accuracy": on this batch} before the step.
+    """
+    model.train()
+    logits = model(images)
+    loss = F.cross_entropy(logits, labels)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return {"loss": loss.item(), "accuracy": (logits.argmax(1) == labels).float().mean().item()}
+
+
+def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int = 128,
+        lr: float = 1e-3, seed: int = 0, augment=None, callback=None, every: int = 25, optimizer: str = "adam",
+        weight_decay: float = 0.0) -> dict[str, list[float]]:
+    """Train ``model`` for ``steps`` minibatches drawn at random from (images, labels), the learning rate decaying
+    along a half cosine from ``lr`` to 0.
+
+    optimizer: "adam" (Adam, the default), or "sgd" (plain SGD with momentum 0.9, whose first-layer filters come out
+    smoother). augment: optional function (batch (B, C, H, W), generator) → augmented batch. callback: called every ``every``
+    steps with (step, history) — a notebook draws its live plot there. Returns the history
+    {"step": [...], "loss": [...], "accuracy": [...]}, one entry per ``every`` steps (the mean over those steps).
+    """
+    device = next(model.parameters()).device
+    g = torch.Generator().manual_seed(seed)
+    if optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    elif optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
+    history: dict[str, list[float]] = {"step": [], "loss": [], "accuracy": []}
+    window: list[dict[str, float]] = []
+    for step in progress(range(1, steps + 1), desc="training"):
+        idx = torch.randint(0, len(images), (batch_size,), generator=g)
+        batch = images[idx]
+        if augment is not None:
+            batch = augment(batch, g)
+        window.append(train_step(model, opt, batch.to(device), labels[idx].to(device)))
+        schedule.step()
+        if step % every == 0 or step == steps:
+            history["step"].append(step)
+            history["loss"].append(sum(m["loss"] for m in window) / len(window))
+            history["accuracy"].append(sum(m["accuracy"] for m in window) / len(window))
+            window = []
+            if callback is not None:
+                callback(step, history)
+    return history
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 500) -> dict:
+    """Accuracy of ``model`` on (images, labels), with every prediction and its confidence max_c p(c | x).
+
+    Returns {"accuracy": float, "predictions": (N,) int64, "confidences": (N,) float, "probabilities": (N, C)}.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    probabilities = torch.cat([torch.softmax(model(images[i:i + batch_size].to(device)), dim=1).cpu()
+                               for i in range(0, len(images), batch_size)])
+    confidences, predictions = probabilities.max(dim=1)
+    return {"accuracy": (predictions == labels).float().mean().item(), "predictions": predictions,
+            "confidences": confidences, "probabilities": probabilities}
+
+
+def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, classes: int) -> torch.Tensor:
+    """(classes, classes) counts: entry [t, p] is how many examples of true class t were predicted as p."""
+    return torch.bincount(labels * classes + predictions, minlength=classes * classes).reshape(classes, classes)
+
+
+def colour_jitter(batch: torch.Tensor, g: torch.Generator, grey: float = 0.5) -> torch.Tensor:
+    """Augmentation for natural images: left–right flips, a fraction ``grey`` turned grey, contrast and brightness
+    jitter. With colour unreliable, a network must look at edges and textures, and its first-layer filters become
+    oriented edges rather than only colour blobs."""
+    n = len(batch)
+    batch = torch.where(torch.rand(n, 1, 1, 1, generator=g) < 0.5, batch.flip(-1), batch)
+    batch = torch.where(torch.rand(n, 1, 1, 1, generator=g) < grey, batch.mean(1, keepdim=True).expand_as(batch), batch)
+    contrast = 0.6 + 0.8 * torch.rand(n, 1, 1, 1, generator=g)
+    brightness = 0.2 * (torch.rand(n, 1, 1, 1, generator=g) - 0.5)
+    mean = batch.mean(dim=(1, 2, 3), keepdim=True)
+    return ((batch - mean) * contrast + mean + brightness).clamp(0, 1)
+
+
+def low_resolution(batch: torch.Tensor, g: torch.Generator, p: float = 0.3) -> torch.Tensor:
+    """Augmentation: a fraction ``p`` of the images is shrunk to 8–16 px and enlarged back (blurry, like scans)."""
+    out = batch.clone()
+    pick = torch.rand(len(batch), generator=g) < p
+    if pick.any():
+        side = int(torch.randint(8, 17, (1,), generator=g))
+        small = F.interpolate(batch[pick], size=(side, side), mode="area")
+        out[pick] = F.interpolate(small, size=batch.shape[-2:], mode="bilinear", align_corners=False).clamp(0, 1)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The commands that make the shipped checkpoints
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def train_digit_cnn(steps: int = 6000, rounds: int = 6, seed: int = 0) -> tuple[nn.Module, dict, dict]:
+    """Train the shipped ``DigitCNN`` on rendered digits (fresh ones every round); return (model, metrics, training)."""
+    from coursekit.data import digits
+    from coursekit.models import DigitCNN, DigitCNNConfig
+
+    seed_everything(seed)
+    model = DigitCNN(DigitCNNConfig())
+    per_round = steps // rounds
+    start = time.perf_counter()
+    for r in range(rounds):
+        images, labels = digits.render_digits(30_000, "train", seed=1000 + r)
+        fit(model, images, labels, steps=per_round, lr=1e-3 * 0.5**r, seed=seed + r, augment=low_resolution)
+    test_images, test_labels = digits.render_digits(5000, "test", seed=0)
+    hand_images, hand_labels = digits.handwritten()
+    metrics = {
+        "test_accuracy_heldout_fonts": evaluate(model, test_images, test_labels)["accuracy"],
+        "test_accuracy_handwritten": evaluate(model, hand_images, hand_labels)["accuracy"],
+    }
+    training = {"command": "python -m coursekit.train digit_cnn", "steps": steps, "batch_size": 128,
+                "data": f"{rounds} × 30,000 rendered digits (training fonts, seeds 1000–{1000 + rounds - 1}), "
+                        "30% shown at low resolution",
+                "test_data": "5,000 rendered digits of the held-out fonts (seed 0); scikit-learn's 1,797 digits",
+                "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+    return model, metrics, training
+
+
+def train_natural_cnn(steps: int = 6000, rounds: int = 6, seed: int = 0) -> tuple[nn.Module, dict, dict]:
+    """Train the shipped ``NaturalCNN`` on crops of the shipped photos and textures; return (model, metrics, training)."""
+    from coursekit.data import load
+    from coursekit.models import NaturalCNN, NaturalCNNConfig
+    from coursekit.visualize import orientation_selectivity
+
+    seed_everything(seed)
+    model = NaturalCNN(NaturalCNNConfig())
+    with torch.no_grad():
+        model.conv1.weight.mul_(0.1)  # start the first layer near zero: what it learns is not hidden under init noise
+    per_round = steps // rounds
+    start = time.perf_counter()
+    for r in range(rounds):
+        data = load("natural", n=20_000, size=32, source="embedded", seed=1000 + r, verbose=False)
+        fit(model, data.images, data.labels, steps=per_round, lr=0.02 * 0.6**r, seed=seed + r, augment=colour_jitter,
+            optimizer="sgd", weight_decay=5e-4)
+    test = load("natural", split="test", n=4000, size=32, source="embedded", seed=0, verbose=False)
+    selectivity = orientation_selectivity(model.conv1.weight.detach())
+    metrics = {"test_accuracy": evaluate(model, test.images, test.labels)["accuracy"],
+               "orientation_selective_fraction": (selectivity >= 3).float().mean().item()}
+    training = {"command": "python -m coursekit.train natural_cnn", "steps": steps, "batch_size": 128,
+                "data": f"{rounds} × 20,000 crops (32 px) of the shipped photos and textures, labelled by source; "
+                        "flips, half of them grey, contrast and brightness jitter; SGD with momentum 0.9",
+                "test_data": "4,000 crops of the test split (seed 0)",
+                "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+    return model, metrics, training
+
+
+def train_gated_pixelcnn(steps: int = 4200, rounds: int = 6, seed: int = 0, batch_size: int = 32):
+    """Train the shipped ``GatedPixelCNN`` on binarised rendered digits; return (model, metrics, training)."""
+    from coursekit import pixelcnn
+    from coursekit.data import digits
+
+    seed_everything(seed)
+    model = pixelcnn.GatedPixelCNN(pixelcnn.GatedPixelCNNConfig())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
+    g = torch.Generator().manual_seed(seed)
+    per_round = steps // rounds
+    start = time.perf_counter()
+    train_images = None
+    for r in range(rounds):
+        images, labels = digits.render_digits(30_000, "train", seed=2000 + r)
+        train_images = pixelcnn.binarize(images)
+        for _ in progress(range(per_round), desc=f"round {r + 1}/{rounds}"):
+            idx = torch.randint(0, len(train_images), (batch_size,), generator=g)
+            pixelcnn.train_step(model, optimizer, train_images[idx], labels[idx], generator=g)
+            schedule.step()
+    test_images, test_labels = digits.render_digits(2000, "test", seed=0)
+    test_x = pixelcnn.binarize(test_images)
+    unconditional = pixelcnn.test_nll(model, test_x).mean().item()
+    metrics = {
+        "test_nll_nats": unconditional,
+        "test_bits_per_dim": unconditional / (784 * math.log(2)),
+        "test_nll_nats_given_class": pixelcnn.test_nll(model, test_x, test_labels).mean().item(),
+        "baseline_independent_bernoulli_nats": pixelcnn.independent_bernoulli_nll(train_images, test_x).mean().item(),
+    }
+    training = {"command": "python -m coursekit.train gated_pixelcnn", "steps": steps, "batch_size": batch_size,
+                "data": f"{rounds} × 30,000 rendered digits (training fonts, seeds 2000–{2000 + rounds - 1}), "
+                        "binarised at ½; a fifth of the labels dropped (unconditional)",
+                "test_data": "2,000 rendered digits of the held-out fonts (seed 0), binarised",
+                "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+    return model, metrics, training
+
+
+RECIPES = {"digit_cnn": train_digit_cnn, "natural_cnn": train_natural_cnn, "gated_pixelcnn": train_gated_pixelcnn}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursekit.train",
+                                     description="Train a shipped checkpoint of the course, reproducibly.")
+    parser.add_argument("name", choices=sorted(RECIPES), help="which checkpoint to make")
+    parser.add_argument("--steps", type=int, default=None, help="minibatch steps (default: the shipped recipe's)")
+    parser.add_argument("--out", default=None, help="where to write it (default: data/checkpoints/NAME.pt)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    recipe = RECIPES[args.name]
+    model, metrics, training = recipe() if args.steps is None else recipe(steps=args.steps)
+    out = args.out or checkpoints.checkpoint_path(args.name)
+    checkpoints.save(out, model, args.name, asdict(model.config), metrics, training)
+    print(f"wrote {out}: {metrics} in {training['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""The shipped checkpoints load with weights_only=True and reproduce the accuracy stored in them."""
+
+import pytest
+import torch
+
+import coursekit as ck
+from coursekit import checkpoints
+
+
+@pytest.mark.parametrize("name", ["digit_cnn", "natural_cnn"])
+def test_shipped_checkpoint_is_small_and_self_describing(name):
+    path = checkpoints.checkpoint_path(name)
+    assert path.stat().st_size < 5 * 2**20
+    payload = torch.load(path, map_location="cpu", weights_only=True)  # never unpickles arbitrary objects
+    assert payload["training"]["command"] == f"python -m coursekit.train {name}"
+    assert payload["training"]["steps"] > 0 and payload["metrics"]
+
+
+def test_digit_checkpoint_reproduces_its_accuracy():
+    model = ck.models.digit_classifier(pretrained=True)
+    images, labels = ck.data.digits.render_digits(5000, "test", seed=0)  # the test data named in the checkpoint
+    accuracy = ck.train.evaluate(model, images, labels)["accuracy"]
+    assert accuracy == pytest.approx(model.metrics["test_accuracy_heldout_fonts"], abs=1e-3)
+    assert accuracy >= 0.98
+    hand_images, hand_labels = ck.data.digits.handwritten()
+    hand = ck.train.evaluate(model, hand_images, hand_labels)["accuracy"]
+    assert hand == pytest.approx(model.metrics["test_accuracy_handwritten"], abs=1e-3)
+
+
+def test_natural_checkpoint_reproduces_its_accuracy_and_selectivity():
+    model = ck.models.natural_classifier(pretrained=True)
+    test = ck.data.load("natural", split="test", n=4000, size=32, source="embedded", seed=0, verbose=False)
+    accuracy = ck.train.evaluate(model, test.images, test.labels)["accuracy"]
+    assert accuracy == pytest.approx(model.metrics["test_accuracy"], abs=1e-3)
+    selective = (ck.visualize.orientation_selectivity(model.conv1.weight.detach()) >= 3).float().mean().item()
+    assert selective == pytest.approx(model.metrics["orientation_selective_fraction"], abs=1e-6)
+    assert selective >= 0.25
+
+
+def test_a_checkpoint_for_another_configuration_is_refused():
+    with pytest.raises(checkpoints.CheckpointError, match="another configuration"):
+        ck.models.digit_classifier(pretrained=True, config=ck.models.DigitCNNConfig(hidden=64))

@@ -1,0 +1,101 @@
+"""The classifiers, their training loop and their checkpoints."""
+
+from dataclasses import asdict
+
+import pytest
+import torch
+
+from coursekit import checkpoints, models, train, visualize
+from coursekit.checkpoints import CheckpointError
+
+
+def test_model_shapes_and_features():
+    digit = models.DigitCNN()
+    out = digit.features(torch.rand(3, 1, 28, 28))
+    assert out["conv1"].shape == (3, 32, 28, 28) and out["conv2"].shape == (3, 64, 14, 14)
+    assert out["logits"].shape == (3, 10)
+    natural = models.NaturalCNN()
+    feats = natural.features(torch.rand(2, 3, 32, 32))
+    assert feats["conv1"].shape == (2, 32, 32, 32) and feats["conv3"].shape == (2, 128, 8, 8)
+    assert natural(torch.rand(2, 3, 32, 32)).shape == (2, 17)
+    with pytest.raises(ValueError, match="digits shaped"):
+        digit(torch.rand(2, 3, 28, 28))
+
+
+def test_train_step_returns_numbers_and_changes_the_model():
+    torch.manual_seed(0)
+    model = models.DigitCNN()
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.Adam(model.parameters(), 1e-3)
+    metrics = train.train_step(model, optimizer, torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,)))
+    assert set(metrics) == {"loss", "accuracy"} and all(isinstance(v, float) for v in metrics.values())
+    assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+
+
+def test_fit_learns_a_separable_toy_task():
+    torch.manual_seed(0)
+    images = torch.zeros(200, 1, 28, 28)
+    labels = torch.arange(200) % 2
+    images[labels == 1, :, :14] = 1.0  # class 1: a bright top half
+    model = models.DigitCNN()
+    calls = []
+    history = train.fit(model, images, labels, steps=30, batch_size=16, every=10,
+                        callback=lambda step, h: calls.append(step))
+    assert calls == [10, 20, 30] and history["step"] == [10, 20, 30]
+    assert train.evaluate(model, images, labels)["accuracy"] == 1.0
+
+
+def test_evaluate_and_confusion_matrix():
+    model = models.DigitCNN().eval()
+    images, labels = torch.rand(20, 1, 28, 28), torch.randint(0, 10, (20,))
+    result = train.evaluate(model, images, labels, batch_size=7)
+    assert result["predictions"].shape == (20,) and result["probabilities"].shape == (20, 10)
+    torch.testing.assert_close(result["probabilities"].sum(1), torch.ones(20))
+    cm = train.confusion_matrix(result["predictions"], labels, 10)
+    assert cm.sum() == 20 and cm.diagonal().sum() == (result["predictions"] == labels).sum()
+
+
+def test_checkpoint_round_trip_and_refusals(tmp_path):
+    model = models.DigitCNN()
+    config = asdict(model.config)
+    path = checkpoints.save(tmp_path / "d.pt", model, "digit_cnn", config, {"acc": 0.5}, {"steps": 1})
+    payload = checkpoints.load(path, "digit_cnn", config)
+    assert payload["metrics"] == {"acc": 0.5}
+    assert not list(tmp_path.glob("*.partial"))
+    with pytest.raises(CheckpointError, match="holds the model 'digit_cnn'"):
+        checkpoints.load(path, "natural_cnn")
+    with pytest.raises(CheckpointError, match=r"another configuration \(hidden: 128 in the file, 64 asked for\)"):
+        checkpoints.load(path, "digit_cnn", {**config, "hidden": 64})
+    old = torch.load(path, weights_only=True)
+    old["format_version"] = 0
+    torch.save(old, tmp_path / "old.pt")
+    with pytest.raises(CheckpointError, match="another version of coursekit"):
+        checkpoints.load(tmp_path / "old.pt", "digit_cnn", config)
+    torch.save(model.state_dict(), tmp_path / "bare.pt")
+    with pytest.raises(CheckpointError, match="not a coursekit checkpoint"):
+        checkpoints.load(tmp_path / "bare.pt", "digit_cnn")
+    (tmp_path / "junk.pt").write_bytes(b"\x00garbage")
+    with pytest.raises(CheckpointError, match="not a readable coursekit checkpoint"):
+        checkpoints.load(tmp_path / "junk.pt", "digit_cnn")
+    with pytest.raises(CheckpointError, match="python -m coursekit.train digit_cnn"):
+        checkpoints.load(tmp_path / "missing.pt", "digit_cnn")
+
+
+def test_orientation_selectivity_tells_gabors_from_noise():
+    from coursekit import conv
+
+    gabors = conv.gabor_bank(8, size=7, wavelength=4.0, sigma=2.0).repeat(1, 3, 1, 1)
+    assert (visualize.orientation_selectivity(gabors) > 5).all()
+    torch.manual_seed(0)
+    random = torch.nn.Conv2d(3, 64, 7).weight.detach()
+    assert (visualize.orientation_selectivity(random) >= 3).float().mean() < 0.15
+    blob = torch.exp(-((torch.arange(7.0) - 3) ** 2)[:, None] / 4 - ((torch.arange(7.0) - 3) ** 2)[None] / 4)
+    assert visualize.orientation_selectivity(blob.expand(1, 3, 7, 7)).item() < 1.5
+
+
+def test_maximize_activation_raises_the_activation():
+    torch.manual_seed(0)
+    model = models.NaturalCNN().eval()
+    image, history = visualize.maximize_activation(model, "conv2", unit=3, size=32, steps=30)
+    assert image.shape == (3, 32, 32) and image.min() >= 0 and image.max() <= 1
+    assert history[-1] > history[0]
