@@ -233,7 +233,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="minibatch steps (default: the shipped recipe's)")
     parser.add_argument("--out", default=None, help="where to write it (default: data/checkpoints/NAME.pt)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     recipe = RECIPES[args.name]
     model, metrics, training = recipe() if args.steps is None else recipe(steps=args.steps)
     out = args.out or checkpoints.checkpoint_path(args.name)
