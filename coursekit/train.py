@@ -132,6 +132,12 @@ def low_resolution(batch: torch.Tensor, g: torch.Generator, p: float = 0.3) -> t
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _record(name: str, steps: int, batch_size: int, data: str, test_data: str, start: float) -> dict:
+    """The training record stored in a checkpoint: how to remake it, on what, and how long it took."""
+    return {"command": f"python -m coursekit.train {name}", "steps": steps, "batch_size": batch_size, "data": data,
+            "test_data": test_data, "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+
+
 def train_digit_cnn(steps: int = 6000, rounds: int = 6, seed: int = 0) -> tuple[nn.Module, dict, dict]:
     """Train the shipped ``DigitCNN`` on rendered digits (fresh ones every round); return (model, metrics, training)."""
     from coursekit.data import digits
@@ -150,11 +156,10 @@ def train_digit_cnn(steps: int = 6000, rounds: int = 6, seed: int = 0) -> tuple[
         "test_accuracy_heldout_fonts": evaluate(model, test_images, test_labels)["accuracy"],
         "test_accuracy_handwritten": evaluate(model, hand_images, hand_labels)["accuracy"],
     }
-    training = {"command": "python -m coursekit.train digit_cnn", "steps": steps, "batch_size": 128,
-                "data": f"{rounds} × 30,000 rendered digits (training fonts, seeds 1000–{1000 + rounds - 1}), "
-                        "30% shown at low resolution",
-                "test_data": "5,000 rendered digits of the held-out fonts (seed 0); scikit-learn's 1,797 digits",
-                "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+    training = _record("digit_cnn", steps, 128,
+                       f"{rounds} × 30,000 rendered digits (training fonts, seeds 1000–{1000 + rounds - 1}), "
+                       "30% shown at low resolution",
+                       "5,000 rendered digits of the held-out fonts (seed 0); scikit-learn's 1,797 digits", start)
     return model, metrics, training
 
 
@@ -178,11 +183,10 @@ def train_natural_cnn(steps: int = 6000, rounds: int = 6, seed: int = 0) -> tupl
     selectivity = orientation_selectivity(model.conv1.weight.detach())
     metrics = {"test_accuracy": evaluate(model, test.images, test.labels)["accuracy"],
                "orientation_selective_fraction": (selectivity >= 3).float().mean().item()}
-    training = {"command": "python -m coursekit.train natural_cnn", "steps": steps, "batch_size": 128,
-                "data": f"{rounds} × 20,000 crops (32 px) of the shipped photos and textures, labelled by source; "
-                        "flips, half of them grey, contrast and brightness jitter; SGD with momentum 0.9",
-                "test_data": "4,000 crops of the test split (seed 0)",
-                "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+    training = _record("natural_cnn", steps, 128,
+                       f"{rounds} × 20,000 crops (32 px) of the shipped photos and textures, labelled by source; "
+                       "flips, half of them grey, contrast and brightness jitter; SGD with momentum 0.9",
+                       "4,000 crops of the test split (seed 0)", start)
     return model, metrics, training
 
 
@@ -215,11 +219,10 @@ def train_gated_pixelcnn(steps: int = 4200, rounds: int = 6, seed: int = 0, batc
         "test_nll_nats_given_class": pixelcnn.test_nll(model, test_x, test_labels).mean().item(),
         "baseline_independent_bernoulli_nats": pixelcnn.independent_bernoulli_nll(train_images, test_x).mean().item(),
     }
-    training = {"command": "python -m coursekit.train gated_pixelcnn", "steps": steps, "batch_size": batch_size,
-                "data": f"{rounds} × 30,000 rendered digits (training fonts, seeds 2000–{2000 + rounds - 1}), "
-                        "binarised at ½; a fifth of the labels dropped (unconditional)",
-                "test_data": "2,000 rendered digits of the held-out fonts (seed 0), binarised",
-                "seconds": round(time.perf_counter() - start, 1), "torch": str(torch.__version__)}
+    training = _record("gated_pixelcnn", steps, batch_size,
+                       f"{rounds} × 30,000 rendered digits (training fonts, seeds 2000–{2000 + rounds - 1}), "
+                       "binarised at ½; a fifth of the labels dropped (unconditional)",
+                       "2,000 rendered digits of the held-out fonts (seed 0), binarised", start)
     return model, metrics, training
 
 

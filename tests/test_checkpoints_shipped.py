@@ -7,7 +7,7 @@ import coursekit as ck
 from coursekit import checkpoints
 
 
-@pytest.mark.parametrize("name", ["digit_cnn", "natural_cnn"])
+@pytest.mark.parametrize("name", ["digit_cnn", "natural_cnn", "gated_pixelcnn"])
 def test_shipped_checkpoint_is_small_and_self_describing(name):
     path = checkpoints.checkpoint_path(name)
     assert path.stat().st_size < 5 * 2**20
@@ -37,6 +37,20 @@ def test_natural_checkpoint_reproduces_its_accuracy_and_selectivity():
     assert selective >= 0.25
 
 
+def test_pixelcnn_checkpoint_reproduces_its_likelihood():
+    model = ck.pixelcnn.gated_pixelcnn(pretrained=True)
+    images, _ = ck.data.digits.render_digits(2000, "test", seed=0)
+    nats = ck.pixelcnn.test_nll(model, ck.pixelcnn.binarize(images)).mean().item()
+    assert nats == pytest.approx(model.metrics["test_nll_nats"], rel=1e-4)
+    assert nats <= 0.5 * model.metrics["baseline_independent_bernoulli_nats"]
+
+
 def test_a_checkpoint_for_another_configuration_is_refused():
     with pytest.raises(checkpoints.CheckpointError, match="another configuration"):
         ck.models.digit_classifier(pretrained=True, config=ck.models.DigitCNNConfig(hidden=64))
+
+
+def test_a_pixelcnn_of_another_configuration_is_refused():
+    other = ck.pixelcnn.GatedPixelCNNConfig(channels=64)
+    with pytest.raises(checkpoints.CheckpointError, match="channels: 32 in the file, 64 asked for"):
+        ck.pixelcnn.gated_pixelcnn(pretrained=True, config=other)
