@@ -88,3 +88,15 @@ def load(path: Path, name: str, config: dict | None = None) -> dict:
         raise CheckpointError(f"{path.name} was trained with another configuration ({diff}); {remake}, or build the "
                               "model with the checkpoint's configuration.")
     return payload
+
+
+def load_shipped(model: torch.nn.Module, name: str, config: dict) -> torch.nn.Module:
+    """Load the shipped checkpoint ``name`` into ``model`` (built with ``config``); return the model.
+
+    The model also gets ``.metrics`` (measured when it was trained) and ``.training_record`` (command, data, steps).
+    """
+    payload = load(checkpoint_path(name), name, config)
+    model.load_state_dict(payload["state_dict"])
+    model.metrics = payload["metrics"]
+    model.training_record = payload["training"]
+    return model

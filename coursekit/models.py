@@ -111,14 +111,6 @@ class NaturalCNN(nn.Module):
         return self.features(x)["logits"]
 
 
-def _pretrained(model: nn.Module, name: str, config) -> nn.Module:
-    payload = checkpoints.load(checkpoints.checkpoint_path(name), name, asdict(config))
-    model.load_state_dict(payload["state_dict"])
-    model.metrics = payload["metrics"]
-    model.training_record = payload["training"]
-    return model
-
-
 def digit_classifier(pretrained: bool = True, config: DigitCNNConfig = DigitCNNConfig()) -> DigitCNN:
     """A ``DigitCNN`` in eval mode: the shipped weights (``data/checkpoints/digit_cnn.pt``) or random ones.
 
@@ -127,7 +119,7 @@ def digit_classifier(pretrained: bool = True, config: DigitCNNConfig = DigitCNNC
     """
     model = DigitCNN(config)
     if pretrained:
-        _pretrained(model, "digit_cnn", config)
+        checkpoints.load_shipped(model, "digit_cnn", asdict(config))
     return model.eval()
 
 
@@ -135,5 +127,5 @@ def natural_classifier(pretrained: bool = True, config: NaturalCNNConfig = Natur
     """A ``NaturalCNN`` in eval mode: the shipped weights (``data/checkpoints/natural_cnn.pt``) or random ones."""
     model = NaturalCNN(config)
     if pretrained:
-        _pretrained(model, "natural_cnn", config)
+        checkpoints.load_shipped(model, "natural_cnn", asdict(config))
     return model.eval()

@@ -358,8 +358,5 @@ def gated_pixelcnn(pretrained: bool = True, config: GatedPixelCNNConfig = GatedP
     """A ``GatedPixelCNN`` in eval mode, with the shipped weights (``data/checkpoints/gated_pixelcnn.pt``)."""
     model = GatedPixelCNN(config)
     if pretrained:
-        payload = checkpoints.load(checkpoints.checkpoint_path("gated_pixelcnn"), "gated_pixelcnn", asdict(config))
-        model.load_state_dict(payload["state_dict"])
-        model.metrics = payload["metrics"]
-        model.training_record = payload["training"]
+        checkpoints.load_shipped(model, "gated_pixelcnn", asdict(config))
     return model.eval()

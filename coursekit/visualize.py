@@ -83,7 +83,7 @@ def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def maximize_activation(model, layer: str, unit: int, size: int = 32, channels: int = 3, steps: int = 200,
-                        lr: float = 0.05, jitter: int = 2, blur_sigma: float = 0.5, blur_every: int = 4,
+                        lr: float = 5e-4, jitter: int = 2, blur_sigma: float = 0.5, blur_every: int = 4,
                         seed: int = 0) -> tuple[torch.Tensor, list[float]]:
     """Gradient ascent on an image to excite one unit: x ← x + η ∂a/∂x, a = mean activation of ``unit`` in ``layer``.
 
@@ -100,7 +100,7 @@ def maximize_activation(model, layer: str, unit: int, size: int = 32, channels: 
         activation = model.features(shifted.clamp(0, 1))[layer][0, unit].mean()
         (grad,) = torch.autograd.grad(activation, x)
         with torch.no_grad():
-            x += lr * grad / (grad.abs().mean() + 1e-8) * 0.01  # normalised step: the same pace for every unit
+            x += lr * grad / (grad.abs().mean() + 1e-8)  # normalised: η per pixel on average, for every unit
             if blur_every and step % blur_every == 0:
                 x.copy_(_blur(x, blur_sigma))
             x.clamp_(0, 1)
