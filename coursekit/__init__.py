@@ -1,9 +1,9 @@
 """coursekit: the building blocks of the course "image generation with deep learning".
 
 Notebooks start with one import line, ``import coursekit as ck``, then ``ck.setup(seed=0)``. One module per lecture
-concept (``ck.neuron`` for notebook 01, ``ck.conv``, ``ck.loss``, ``ck.descent`` and ``ck.models`` for 02, …), the
-course's data in ``ck.data``; runtime helpers (``ck.device``, ``ck.budget``, ``ck.show``, …) sit at the
-top level.
+concept (``ck.neuron`` for notebook 01, ``ck.conv``, ``ck.loss``, ``ck.descent`` and ``ck.models`` for 02, …,
+``ck.color`` for 05), the course's data in ``ck.data``; runtime helpers (``ck.device``, ``ck.budget``, ``ck.show``,
+…) sit at the top level.
 """
 
 __version__ = "0.1.0"
@@ -11,6 +11,7 @@ __version__ = "0.1.0"
 from coursekit import (
     checkpoints,
     checks,
+    color,
     conv,
     data,
     descent,
@@ -39,7 +40,7 @@ from coursekit.runtime import (
 )
 
 __all__ = [
-    "budget", "checkpoints", "checks", "conv", "data", "data_dir", "descent", "device", "efros_leung", "is_fast",
+    "budget", "checkpoints", "checks", "color", "conv", "data", "data_dir", "descent", "device", "efros_leung", "is_fast",
     "loss", "mode_name", "models", "neuron", "pixelcnn", "plot", "progress", "seed_everything", "setup",
     "shipped_dir", "show", "source", "toy", "train", "visualize",
 ]

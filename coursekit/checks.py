@@ -349,3 +349,95 @@ def _check_causal_mask(causal_mask: Callable[[int, str], torch.Tensor]) -> None:
 
 
 check_causal_mask = Check("causal_mask", _check_causal_mask)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebook 05: the annealed mean
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_annealed_mean(annealed_mean: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> None:
+    """Check a student's ``annealed_mean(probabilities, bins, temperature)`` against ``coursekit.color``'s."""
+    from coursekit import color
+
+    g = torch.Generator().manual_seed(5)
+    bins = torch.tensor([[-40.0, 10.0], [0.0, 0.0], [30.0, 30.0], [50.0, -20.0], [10.0, 60.0]])
+    p = torch.softmax(2 * torch.randn(2, len(bins), 3, 4, generator=g), dim=1)  # (N, Q, H, W)
+    expectation = torch.einsum("nqhw,qc->nchw", p, bins)
+
+    def explicit(weights):  # Σ_q weights_q c_q / Σ_q weights_q
+        return torch.einsum("nqhw,qc->nchw", weights, bins) / weights.sum(1, keepdim=True)
+
+    for t in (1.0, 0.38, 0.1, 2.0):
+        out = _call("annealed_mean", annealed_mean, p, bins, t)
+        expected = color.annealed_mean(p, bins, t)
+        _expect_tensor("annealed_mean", out, expected)
+        if torch.allclose(out, expected, atol=1e-3):
+            continue
+        if torch.allclose(out, expectation, atol=1e-3):
+            raise CheckFailed(
+                f"✗ annealed_mean at T = {t} returns the plain mean E_z[c]: sharpen the distribution first, "
+                "f_T(z) ∝ exp(log z / T), then take the mean under f_T(z)."
+            )
+        if torch.allclose(out, explicit(p ** t), atol=1e-3):
+            raise CheckFailed(
+                f"✗ annealed_mean raises z to the power T (T = {t}); it is z^(1/T) = exp(log z / T): a small T must "
+                "sharpen the distribution towards its mode."
+            )
+        if torch.allclose(out, explicit(torch.softmax(p / t, dim=1)), atol=1e-3):
+            raise CheckFailed(
+                "✗ annealed_mean divides the probabilities by T inside a softmax; divide their *logarithm*: "
+                "f_T(z) = softmax(log z / T)."
+            )
+        if torch.allclose(out, torch.einsum("nqhw,qc->nchw", p ** (1 / t), bins), atol=1e-3):
+            raise CheckFailed(
+                f"✗ annealed_mean does not renormalise (T = {t}): after z^(1/T) divide by Σ_q z_q^(1/T) so that "
+                "f_T(z) sums to 1 over the bins."
+            )
+        raise CheckFailed(f"✗ annealed_mean at T = {t} differs from the expected colours by up to "
+                          f"{(out - expected).abs().max().item():.3g} ab units.")
+
+
+check_annealed_mean = Check("annealed_mean", _check_annealed_mean)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebook 06: the Gram matrix
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_gram_matrix(gram_matrix: Callable[[torch.Tensor], torch.Tensor]) -> None:
+    """Check a student's ``gram_matrix(features)`` against ``coursekit.gram.gram_matrix``."""
+    from coursekit import gram
+
+    g = torch.Generator().manual_seed(6)
+    for shape in ((1, 3, 4, 5), (2, 4, 6, 6), (1, 8, 3, 7)):
+        f = torch.randn(*shape, generator=g)
+        out = _call("gram_matrix", gram_matrix, f)
+        n, c, h, w = shape
+        expected = gram.gram_matrix(f)
+        if torch.is_tensor(out) and out.shape == (n, h * w, h * w):
+            raise CheckFailed(
+                f"✗ gram_matrix returns ({n}, H·W, H·W) = {tuple(out.shape)}: that compares positions, Fᵀ F. The Gram "
+                "matrix compares channels: with F reshaped to (N, C, H·W), compute F Fᵀ, shape (N, C, C)."
+            )
+        if torch.is_tensor(out) and out.shape == (c, c) and n == 1:
+            raise CheckFailed("✗ gram_matrix drops the batch dimension: return (N, C, C), one matrix per image.")
+        _expect_tensor("gram_matrix", out, expected)
+        if torch.allclose(out, expected, atol=1e-4):
+            continue
+        if torch.allclose(out, expected * h * w, atol=1e-3):
+            raise CheckFailed(
+                "✗ gram_matrix is not normalised: divide F Fᵀ by M = H·W, the number of positions, so that the same "
+                "texture gives the same Gram matrix at any image size."
+            )
+        if torch.allclose(out, expected / c, atol=1e-5):
+            raise CheckFailed(
+                "✗ gram_matrix divides by C·H·W; this course divides by H·W only (the number of positions), as its "
+                "docstring says: a mean over positions of F_i · F_j."
+            )
+        raise CheckFailed(f"✗ gram_matrix for features of shape {shape} differs from the expected matrix by up to "
+                          f"{(out - expected).abs().max().item():.3g}.")
+
+
+check_gram_matrix = Check("gram_matrix", _check_gram_matrix)

@@ -164,3 +164,37 @@ class LivePlot:
             self._handle = display(self.figure, display_id=True)
         else:
             self._handle.update(self.figure)
+
+
+def ab_plane(ax, values: torch.Tensor | None = None, bins: torch.Tensor | None = None, L: float = 60.0,
+             extent: float = 115.0, grid: int = 10, cmap: str = "viridis", **kwargs):
+    """Draw the ab plane of CIE Lab (a to the right, b up) on ``ax``; returns the image.
+
+    Without ``values``: the colours themselves at lightness ``L``, colours outside the sRGB gamut left white. With
+    ``values`` (Q,) and their ``bins`` (Q, 2) centres on a grid of ``grid``: one square per bin coloured by its value
+    (a prior, weights, a predicted distribution), bins without a value left white. Notebook 05.
+    """
+    from coursekit import color
+
+    if values is None:
+        side = 2 * int(extent) + 1
+        a = torch.linspace(-extent, extent, side)
+        bb, aa = torch.meshgrid(a, a, indexing="ij")  # rows: b, columns: a
+        lab = torch.stack([torch.full_like(aa, L), aa, bb])[None]
+        rgb = color.lab_to_rgb(lab)
+        outside = (color.rgb_to_lab(rgb) - lab).abs().amax(1)[0] > 0.5  # clipped: not an sRGB colour
+        image = rgb[0].permute(1, 2, 0).clone()
+        image[outside] = 1.0
+        shown = ax.imshow(image.numpy(), origin="lower", extent=(-extent, extent, -extent, extent))
+    else:
+        if bins is None or len(bins) != len(values):
+            raise ValueError("ab_plane: values need their bins, one (a, b) centre per value.")
+        cells = int(round(extent / grid))  # centres −cells·grid … cells·grid
+        board = np.full((2 * cells + 1, 2 * cells + 1), np.nan)
+        index = torch.round(bins / grid).long() + cells  # (Q, 2): column from a, row from b
+        board[index[:, 1].numpy(), index[:, 0].numpy()] = values.detach().cpu().numpy()
+        half = (cells + 0.5) * grid
+        shown = ax.imshow(board, origin="lower", extent=(-half, half, -half, half), cmap=cmap, **kwargs)
+    ax.set_xlabel("a  (green ← → red)")
+    ax.set_ylabel("b  (blue ← → yellow)")
+    return shown

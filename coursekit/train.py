@@ -9,6 +9,8 @@ The shipped checkpoints are made by documented, reproducible commands (seeded; a
     python -m coursekit.train digit_cnn      # data/checkpoints/digit_cnn.pt   (notebooks 02, 04, 07)
     python -m coursekit.train natural_cnn    # data/checkpoints/natural_cnn.pt (notebook 03)
     python -m coursekit.train gated_pixelcnn # data/checkpoints/gated_pixelcnn.pt (notebook 04)
+    python -m coursekit.train colorize_l2    # data/checkpoints/colorize_l2.pt (notebook 05)
+    python -m coursekit.train colorize_classes # data/checkpoints/colorize_classes.pt (notebook 05)
 
 Each stores its configuration, its training data and steps, the time it took and the metrics measured at the end.
 """
@@ -226,7 +228,81 @@ def train_gated_pixelcnn(steps: int = 4200, rounds: int = 6, seed: int = 0, batc
     return model, metrics, training
 
 
-RECIPES = {"digit_cnn": train_digit_cnn, "natural_cnn": train_natural_cnn, "gated_pixelcnn": train_gated_pixelcnn}
+def colorization_data(n: int, seed: int, split: str = "train", size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images for the colorization models: ¾ multimodal scenes, ¼ crops of the shipped photos (the test split uses
+    held-out scene seeds and held-out photographs). Returns (images (n, 3, size, size), is_scene (n,) bool)."""
+    from coursekit.data import photos, scenes
+
+    n_scenes = n - n // 4
+    scene_images, _, _ = scenes.render_scenes(n_scenes, size, seed=2 * seed + (split == "test"))
+    photo_images, _ = photos.patches(n - n_scenes, size, split, seed=seed)
+    is_scene = torch.cat([torch.ones(n_scenes, dtype=torch.bool), torch.zeros(n - n_scenes, dtype=torch.bool)])
+    return torch.cat([scene_images, photo_images]), is_scene
+
+
+def train_colorize(kind: str, steps: int = 3000, rounds: int = 5, seed: int = 0, batch_size: int = 32):
+    """Train a shipped colorization ``ColorNet`` (``kind`` "l2" or "classes"); return (model, metrics, training)."""
+    from coursekit import color
+
+    seed_everything(seed)
+    bins = color.ab_bins()
+    model = color.ColorNet(color.ColorNetConfig(bins=0 if kind == "l2" else len(bins)))
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
+    g = torch.Generator().manual_seed(seed)
+    weights = None
+    per_round = steps // rounds
+    start = time.perf_counter()
+    for r in range(rounds):
+        images, _ = colorization_data(8000, seed=100 + r)
+        if kind == "classes" and weights is None:  # the prior p̃ of the training colours, then w, once
+            _, ab = color.split_lab(images[:2000])
+            weights = color.rebalancing_weights(color.empirical_prior(color.target_ab(ab), bins))
+        for _ in progress(range(per_round), desc=f"round {r + 1}/{rounds}"):
+            batch = images[torch.randint(0, len(images), (batch_size,), generator=g)]
+            batch = torch.where(torch.rand(batch_size, 1, 1, 1, generator=g) < 0.5, batch, batch.flip(-1))
+            color.train_step(model, optimizer, batch, bins if kind == "classes" else None, weights)
+            schedule.step()
+    metrics = colorization_metrics(model.eval())
+    training = _record(f"colorize_{kind}", steps, batch_size,
+                       f"{rounds} × 8,000 images of 64 px: 6,000 scenes (seeds 200, 202, …) and 2,000 crops of the "
+                       "training photos; random flips" + ("; rebalanced with λ = ½" if kind == "classes" else ""),
+                       "1,000 held-out scenes (seed 1)", start)
+    return model, metrics, training
+
+
+def colorization_metrics(model: nn.Module) -> dict[str, float]:
+    """The measures stored in a colorization checkpoint, on 1,000 held-out scenes (seed 1): on the ambiguous objects,
+    chroma and the fraction of pixels in one of their colours (``color.multimodal_scores``), and the raw AuC. The
+    classification model is decoded at T = 0.38 (no suffix), T = 1 (``_mean``) and T = 0.01 (``_mode``)."""
+    from coursekit import color
+    from coursekit.data import scenes
+
+    images, classes, _ = scenes.render_scenes(1000, 64, seed=1)  # held-out: the training seeds are even
+    _, ab = color.split_lab(images)
+    metrics = {}
+    decodings = (("", color.T_PAPER), ("_mean", 1.0), ("_mode", 0.01)) if model.config.bins else (("", None),)
+    for label, temperature in decodings:
+        ab_hat = color.colorize(model, images, temperature or color.T_PAPER)
+        scores = color.multimodal_scores(ab_hat, ab, classes)
+        metrics[f"chroma_ratio{label}"] = scores["chroma_ratio"]
+        metrics[f"right_mode{label}"] = scores["right_mode"]
+        metrics[f"auc{label}"] = color.area_under_curve(color.accuracy_curve(ab_hat, ab))
+    return metrics
+
+
+def train_colorize_l2(steps: int = 3000, seed: int = 0):
+    """The L2 (regression) colorization model of notebook 05."""
+    return train_colorize("l2", steps=steps, seed=seed)
+
+
+def train_colorize_classes(steps: int = 3000, seed: int = 0):
+    """The classification colorization model of notebook 05 (rebalanced cross-entropy over the ab bins)."""
+    return train_colorize("classes", steps=steps, seed=seed)
+
+
+RECIPES = {"digit_cnn": train_digit_cnn, "natural_cnn": train_natural_cnn, "gated_pixelcnn": train_gated_pixelcnn,
+           "colorize_l2": train_colorize_l2, "colorize_classes": train_colorize_classes}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ import coursekit as ck
 from coursekit import checkpoints
 
 
-@pytest.mark.parametrize("name", ["digit_cnn", "natural_cnn", "gated_pixelcnn"])
+@pytest.mark.parametrize("name", ["digit_cnn", "natural_cnn", "gated_pixelcnn", "colorize_l2", "colorize_classes"])
 def test_shipped_checkpoint_is_small_and_self_describing(name):
     path = checkpoints.checkpoint_path(name)
     assert path.stat().st_size < 5 * 2**20
@@ -43,6 +43,29 @@ def test_pixelcnn_checkpoint_reproduces_its_likelihood():
     nats = ck.pixelcnn.test_nll(model, ck.pixelcnn.binarize(images)).mean().item()
     assert nats == pytest.approx(model.metrics["test_nll_nats"], rel=1e-4)
     assert nats <= 0.5 * model.metrics["baseline_independent_bernoulli_nats"]
+
+
+@pytest.fixture(scope="module")
+def held_out_scenes():
+    images, classes, _ = ck.data.scenes.render_scenes(1000, 64, seed=1)  # the test data named in the checkpoints
+    return images, ck.color.split_lab(images)[1], classes
+
+
+def test_l2_colorization_checkpoint_reproduces_its_dull_colours(held_out_scenes):
+    images, ab, classes = held_out_scenes
+    model = ck.color.colour_model("l2")
+    scores = ck.color.multimodal_scores(ck.color.colorize(model, images), ab, classes)
+    assert scores["chroma_ratio"] == pytest.approx(model.metrics["chroma_ratio"], abs=1e-3)
+    assert scores["chroma_ratio"] <= 0.4
+
+
+def test_classification_colorization_checkpoint_reproduces_its_vivid_colours(held_out_scenes):
+    images, ab, classes = held_out_scenes
+    model = ck.color.colour_model("classes")
+    scores = ck.color.multimodal_scores(ck.color.colorize(model, images, temperature=0.01), ab, classes)
+    assert scores["chroma_ratio"] == pytest.approx(model.metrics["chroma_ratio_mode"], abs=1e-3)
+    assert scores["right_mode"] == pytest.approx(model.metrics["right_mode_mode"], abs=1e-3)
+    assert scores["chroma_ratio"] >= 0.7 and scores["right_mode"] >= 0.8
 
 
 def test_a_checkpoint_for_another_configuration_is_refused():

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from coursekit.data import digits, download, facades, photos, real, scenes, textures, toy
+from coursekit.data import digits, download, facades, images, photos, real, scenes, textures, toy
 from coursekit.data.download import DownloadError, Unreachable
 
 SOURCES = ("auto", "embedded", "real")
@@ -206,5 +206,5 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
     return result
 
 
-__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "facades", "load", "photos", "real",
+__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "facades", "images", "load", "photos", "real",
            "scenes", "textures", "toy"]

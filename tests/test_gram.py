@@ -1,0 +1,145 @@
+"""Gram matrices, the feature extractors' layer names, the losses, texture synthesis and style transfer."""
+
+import pytest
+import torch
+
+from coursekit import features, gram
+
+
+def test_gram_matrix_equals_its_double_sum():
+    f = torch.randn(2, 4, 3, 5, generator=torch.Generator().manual_seed(0))
+    g = gram.gram_matrix(f)
+    assert g.shape == (2, 4, 4)
+    n, c, h, w = f.shape
+    explicit = torch.zeros(n, c, c)
+    for b in range(n):
+        for i in range(c):
+            for j in range(c):
+                explicit[b, i, j] = sum(f[b, i, y, x] * f[b, j, y, x] for y in range(h) for x in range(w)) / (h * w)
+    assert torch.allclose(g, explicit, atol=1e-5)
+    assert torch.allclose(g, g.transpose(1, 2)), "a Gram matrix is symmetric"
+
+
+def test_gram_matrix_does_not_depend_on_image_size_for_a_stationary_pattern():
+    tile = torch.randn(1, 3, 4, 4, generator=torch.Generator().manual_seed(1))
+    small, large = tile.repeat(1, 1, 2, 2), tile.repeat(1, 1, 8, 8)
+    assert torch.allclose(gram.gram_matrix(small), gram.gram_matrix(large), atol=1e-5)
+
+
+def test_gram_matrix_refuses_other_shapes():
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        gram.gram_matrix(torch.zeros(3, 4, 4))
+
+
+def test_vgg_layer_names_follow_blocks_and_positions():
+    names = features.vgg_layer_names()
+    assert names[:5] == ["conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1"]
+    assert "conv4_2" in names and "relu5_1" in names and names[-1] == "pool5"
+    assert names.index("conv2_1") == 5, "conv2_1 is the third convolution, not conv_2"
+
+
+def test_vgg_extractor_on_torchvision_architecture():
+    torch.manual_seed(0)
+    extractor = features.vgg19(pretrained=False)  # torchvision's VGG-19 with random weights: no download
+    convs = [name for name, layer in extractor.layers.items() if isinstance(layer, torch.nn.Conv2d)]
+    assert len(convs) == 16 and convs[4] == "conv3_1" and convs[-1] == "conv5_4"
+    channels = {name: layer.out_channels for name, layer in extractor.layers.items() if name in convs}
+    assert channels["conv1_1"] == 64 and channels["conv2_1"] == 128 and channels["conv3_1"] == 256
+    assert channels["conv4_2"] == 512
+    out = extractor(torch.rand(1, 3, 64, 64), ["relu1_1", "relu2_1", "relu4_2"])
+    assert out["relu1_1"].shape == (1, 64, 64, 64) and out["relu2_1"].shape == (1, 128, 32, 32)
+    assert out["relu4_2"].shape == (1, 512, 8, 8) and (out["relu4_2"] >= 0).all()
+    with pytest.raises(ValueError, match="conv4_2"):
+        extractor(torch.rand(1, 3, 32, 32), ["conv_4"])
+
+
+def test_random_features_scales():
+    extractor = features.RandomFeatures(features.RandomFeaturesConfig(filters=8))
+    out = extractor(torch.rand(1, 3, 66, 66))
+    assert list(out) == ["k3", "k5", "k7", "k11", "k23", "k37", "k55"]
+    assert out["k3"].shape == (1, 8, 66, 66) and out["k55"].shape == (1, 8, 13, 13)
+    assert extractor.content_layer == "k11"
+    again = features.RandomFeatures(features.RandomFeaturesConfig(filters=8))
+    assert torch.equal(again(torch.ones(1, 3, 8, 8))["k3"], extractor(torch.ones(1, 3, 8, 8))["k3"]), "seeded"
+    with pytest.raises(ValueError, match="N, 3, H, W"):
+        extractor(torch.rand(1, 1, 8, 8))
+
+
+def test_feature_extractor_falls_back_to_random_offline(monkeypatch, capsys):
+    def unreachable(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(features, "vgg19", unreachable)
+    extractor = features.feature_extractor("auto")
+    assert isinstance(extractor, features.RandomFeatures)
+    assert "VGG-19 weights unavailable" in capsys.readouterr().out
+    with pytest.raises(RuntimeError, match="kind='random'"):
+        features.feature_extractor("vgg")
+
+
+@pytest.fixture(scope="module")
+def small():
+    return features.RandomFeatures(features.RandomFeaturesConfig(sizes=(3, 5, 11), filters=16))
+
+
+def test_losses_are_zero_at_their_target(small):
+    image = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    targets, weights = gram.style_targets(small, image)
+    assert gram.style_loss(small, image, targets, weights).item() == pytest.approx(0.0, abs=1e-10)
+    f = small(image, ["k5"])["k5"]
+    assert gram.content_loss(f, f).item() == 0.0
+    losses = gram.relative_losses(small, image, image, image)
+    assert losses["content"] == pytest.approx(0, abs=1e-10) and losses["style"] == pytest.approx(0, abs=1e-10)
+
+
+def test_texture_synthesis_lowers_the_gram_loss(small):
+    texture = torch.rand(3, 24, 24, generator=torch.Generator().manual_seed(3)).round()  # a binary pattern
+    image, history = gram.synthesize_texture(small, texture, steps=15)
+    assert image.shape == (1, 3, 24, 24) and 0 <= image.min() and image.max() <= 1
+    assert 3 <= len(history) <= 17 and history[-1] < history[0] / 10  # start, each iteration, the clipped result
+
+
+def test_style_transfer_moves_towards_the_style(small):
+    g = torch.Generator().manual_seed(4)
+    content = torch.rand(3, 32, 32, generator=g) * 0.2 + 0.4
+    style = 0.2 + 0.6 * torch.rand(1, 3, 40, 48, generator=g).round()  # another size: Gram matrices do not mind
+    image, history = gram.style_transfer(small, content, style, style_weight=100.0, steps=25)
+    assert image.shape == (1, 3, 32, 32)
+    assert set(history) == {"total", "content", "style"} and len(history["style"]) <= 27
+    assert history["style"][-1] < history["style"][0] / 10
+    with pytest.raises(ValueError, match="RGB image"):
+        gram.style_transfer(small, torch.rand(1, 32, 32), style)
+
+
+def _flat(f):
+    return f.reshape(f.shape[0], f.shape[1], -1)
+
+
+GRAM_MISTAKES = {
+    "not normalised": lambda f: _flat(f) @ _flat(f).transpose(1, 2),
+    "divides by C·H·W": lambda f: _flat(f) @ _flat(f).transpose(1, 2) / f[0].numel(),
+    "compares positions": lambda f: _flat(f).transpose(1, 2) @ _flat(f) / f.shape[-1] / f.shape[-2],
+    "drops the batch dimension": lambda f: _flat(f)[0] @ _flat(f)[0].T / f.shape[-1] / f.shape[-2],
+}
+
+
+@pytest.mark.parametrize("hint", list(GRAM_MISTAKES))
+def test_gram_matrix_mistakes_get_their_hint(hint):
+    from coursekit.checks import CheckFailed, check_gram_matrix
+
+    with pytest.raises(CheckFailed) as err:
+        check_gram_matrix(GRAM_MISTAKES[hint])
+    assert hint in str(err.value)
+
+
+def test_gram_matrix_check_passes_the_reference_and_waits_for_a_blank(capsys):
+    from coursekit.checks import check_gram_matrix
+
+    check_gram_matrix(gram.gram_matrix)
+    assert "passes" in capsys.readouterr().out
+
+    def blank(f):
+        raise NotImplementedError()
+
+    check_gram_matrix(blank)
+    assert "not implemented yet" in capsys.readouterr().out
