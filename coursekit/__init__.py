@@ -2,8 +2,8 @@
 
 Notebooks start with one import line, ``import coursekit as ck``, then ``ck.setup(seed=0)``. One module per lecture
 concept (``ck.neuron`` for notebook 01, ``ck.conv``, ``ck.loss``, ``ck.descent`` and ``ck.models`` for 02, …,
-``ck.color`` for 05), the course's data in ``ck.data``; runtime helpers (``ck.device``, ``ck.budget``, ``ck.show``,
-…) sit at the top level.
+``ck.color`` for 05, ``ck.gram`` and ``ck.features`` for 06), the course's data in ``ck.data``; runtime helpers
+(``ck.device``, ``ck.budget``, ``ck.show``, …) sit at the top level.
 """
 
 __version__ = "0.1.0"
@@ -16,6 +16,8 @@ from coursekit import (
     data,
     descent,
     efros_leung,
+    features,
+    gram,
     loss,
     models,
     neuron,
@@ -40,7 +42,7 @@ from coursekit.runtime import (
 )
 
 __all__ = [
-    "budget", "checkpoints", "checks", "color", "conv", "data", "data_dir", "descent", "device", "efros_leung", "is_fast",
-    "loss", "mode_name", "models", "neuron", "pixelcnn", "plot", "progress", "seed_everything", "setup",
-    "shipped_dir", "show", "source", "toy", "train", "visualize",
+    "budget", "checkpoints", "checks", "color", "conv", "data", "data_dir", "descent", "device", "efros_leung",
+    "features", "gram", "is_fast", "loss", "mode_name", "models", "neuron", "pixelcnn", "plot", "progress",
+    "seed_everything", "setup", "shipped_dir", "show", "source", "toy", "train", "visualize",
 ]

@@ -6,6 +6,7 @@
     coursekit gallery              a PNG of samples of every embedded dataset (build/gallery.png)
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
+    coursekit bench style          time a 256-px style transfer (notebook 06), per L-BFGS iteration and in all
 
 ``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
 of the fast mode.
@@ -68,14 +69,16 @@ def _gallery(args) -> int:
     return 0
 
 
-def _bench(args) -> int:
-    if args.what == "data":
-        from coursekit.data.gallery import bench
+def _bench_data() -> int:
+    from coursekit.data.gallery import bench
 
-        print(f"{'embedded data':<34}{'seconds':>9}  target")
-        for what, seconds, target in bench():
-            print(f"{what:<34}{seconds:>9.2f}  {target}")
-        return 0
+    print(f"{'embedded data':<34}{'seconds':>9}  target")
+    for what, seconds, target in bench():
+        print(f"{what:<34}{seconds:>9.2f}  {target}")
+    return 0
+
+
+def _bench_pixelcnn() -> int:
     import time
 
     import torch
@@ -95,6 +98,34 @@ def _bench(args) -> int:
     print(f"  cached (vertical stack once per row)   {timings['cached'][0]:7.1f} s")
     print(f"  speed-up {timings['naive'][0] / timings['cached'][0]:.1f}×, identical samples: {same}")
     return 0 if same else 1
+
+
+def _bench_style(side: int = 256, steps: int = 100) -> int:
+    import time
+
+    import torch
+
+    from coursekit import features, gram
+    from coursekit.data import photos
+    from coursekit.data.images import as_rgb
+
+    extractor = features.feature_extractor("auto")
+    content = as_rgb(photos.photo("china"), max_side=side, verbose=False)
+    style = as_rgb(photos.photo("hubble_deep_field"), max_side=side, verbose=False)
+    start = time.perf_counter()
+    _, history = gram.style_transfer(extractor, content, style, style_weight=10.0, steps=steps)
+    seconds = time.perf_counter() - start
+    iterations = len(history["total"]) - 2  # the history holds the start and the clipped result too
+    print(f"style transfer at {tuple(content.shape[-2:])} on {torch.get_num_threads()} CPU threads, "
+          f"{extractor.describe()}:")
+    print(f"  {iterations} L-BFGS iterations in {seconds:.1f} s: {seconds / max(iterations, 1):.2f} s per iteration")
+    print(f"  style loss {history['style'][0]:.3g} → {history['style'][-1]:.3g}, "
+          f"content loss {history['content'][0]:.3g} → {history['content'][-1]:.3g}")
+    return 0
+
+
+def _bench(args) -> int:
+    return {"data": _bench_data, "pixelcnn": _bench_pixelcnn, "style": _bench_style}[args.what]()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     p_gallery.set_defaults(func=_gallery)
 
     p_bench = sub.add_parser("bench", help="time parts of the course on this machine")
-    p_bench.add_argument("what", choices=["data", "pixelcnn"],
-                         help="data: the embedded dataset generators; pixelcnn: naive against cached sampling")
+    p_bench.add_argument("what", choices=["data", "pixelcnn", "style"],
+                         help="data: the embedded dataset generators; pixelcnn: naive against cached sampling; "
+                              "style: a 256-px style transfer (100 L-BFGS iterations)")
     p_bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import torch
 
-RANGE_PENALTY = 10.0  # weight of the soft [0, 1] constraint on the pixels during L-BFGS
+RANGE_PENALTY = 100.0  # weight of the soft [0, 1] constraint on the pixels, relative to the starting loss
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
@@ -85,8 +85,9 @@ def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Te
     over the iterations.
 
     Pixels must end in [0, 1]. Hard bounds (L-BFGS-B's) stall the descent when the noise start has many pixels
-    pushed against them, so the range is a soft penalty instead, RANGE_PENALTY · mean(distance outside [0, 1])²,
-    and the result is clipped at the end. objective returns a dict of scalar tensors, "total" and its parts.
+    pushed against them, so the range is a soft penalty instead, RANGE_PENALTY · L(x₀) · mean(distance outside
+    [0, 1])² (L(x₀): the starting loss, so that the penalty keeps its weight whatever the loss's scale), and the
+    result is clipped at the end. objective returns a dict of scalar tensors, "total" and its parts.
     Returns (x, history): each part's value at the start, after every iteration, and for the clipped result
     (at most steps + 2 values).
     """
@@ -100,14 +101,18 @@ def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Te
     last: dict[str, float] = {}
     last_fun = [None]  # the value scipy sees (with the range penalty) at the last evaluation
 
+    with torch.no_grad():
+        scale = max(float(objective(x0)["total"]), 1e-3)  # the penalty is weighed against the loss it competes with
+
     def fun(flat):
         x = torch.from_numpy(flat).view(shape).to(dtype).requires_grad_(True)
         terms = objective(x)
         outside = (x - x.clamp(0, 1)).pow(2).mean()  # 0 inside [0, 1]
-        (terms["total"] + RANGE_PENALTY * outside).backward()
+        penalised = terms["total"] + RANGE_PENALTY * scale * outside
+        penalised.backward()
         last.clear()
         last.update({name: float(value.detach()) for name, value in terms.items()})
-        last_fun[0] = float((terms["total"] + RANGE_PENALTY * outside).detach())
+        last_fun[0] = float(penalised.detach())
         return last_fun[0], x.grad.double().flatten().numpy()
 
     def record():

@@ -206,5 +206,5 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
     return result
 
 
-__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "facades", "images", "load", "photos", "real",
-           "scenes", "textures", "toy"]
+__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "facades", "images", "load", "photos",
+           "real", "scenes", "textures", "toy"]
