@@ -21,6 +21,7 @@ from coursekit import (
     loss,
     models,
     neuron,
+    pix2pix,
     pixelcnn,
     plot,
     train,
@@ -43,6 +44,6 @@ from coursekit.runtime import (
 
 __all__ = [
     "budget", "checkpoints", "checks", "color", "conv", "data", "data_dir", "descent", "device", "efros_leung",
-    "features", "gram", "is_fast", "loss", "mode_name", "models", "neuron", "pixelcnn", "plot", "progress",
+    "features", "gram", "is_fast", "loss", "mode_name", "models", "neuron", "pix2pix", "pixelcnn", "plot", "progress",
     "seed_everything", "setup", "shipped_dir", "show", "source", "toy", "train", "visualize",
 ]

@@ -10,11 +10,14 @@ is the average over positions of the product of features i and j: a summary that
 divided by M_l (the number of positions) so that images of different sizes have comparable Gram matrices.
 
 - **Texture synthesis** («Synthèse de textures par CNN»): start from noise x̂ and minimise the Gram loss
-  E = Σ_l w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)² by L-BFGS on the pixels. (Gatys et al. write
-  E_l = 1/(4 N_l² M_l²) Σ_ij (Ĝ_ij − G_ij)² with un-normalised G; with G divided by M_l that is ¼ of this E_l.)
+  E = Σ_l w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)² by L-BFGS on the pixels, with w_l = 1 / mean((G^l)²) so that every
+  layer's error is relative and all layers count alike. (Gatys et al. write E_l = 1/(4 N_l² M_l²) Σ_ij (Ĝ_ij − G_ij)²
+  with un-normalised G and equal w_l; with G divided by M_l that is ¼ of (1/C_l²) Σ_ij (Ĝ_ij − G_ij)².)
 - **Style transfer** («Capturer le style artistique»): start from the content photo p and minimise
-  α · L_content + β · L_style, L_content = mean_{c, k} (F̂^{l_c}_ck − P^{l_c}_ck)² on one deep layer (relu4_2 of
-  VGG-19), L_style the Gram loss above on relu1_1 … relu5_1, the image clamped to [0, 1] after each step.
+  L = L_content + β · L_style, L_content = Σ_{c,k} (F̂_ck − P_ck)² / Σ_{c,k} P_ck² on one deep layer (relu4_2 of
+  VGG-19), L_style the Gram loss above on relu1_1 … relu5_1 (Gatys et al.'s α/β ratio is our 1/β).
+
+The pixels are kept in [0, 1] by a soft penalty during L-BFGS and clipped at the end (see ``_lbfgs``).
 
 ``style_transfer`` and ``synthesize_texture`` run these with a progress bar and return the image and the loss
 history; they work outside the notebook. The features come from ``coursekit.features``. Used in notebook 06.

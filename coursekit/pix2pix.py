@@ -1,0 +1,248 @@
+"""pix2pix: image-to-image translation with a conditional GAN (Isola, Zhu, Zhou & Efros 2017).
+
+«Revenons à la colorisation… Quelle fonction de perte?»: an L1 or L2 loss between the output and the truth
+averages the plausible answers and blurs. pix2pix adds a *learned* loss: a discriminator D that tells real pairs
+(x, y) from generated pairs (x, G(x)), trained against the generator G:
+
+    G* = arg min_G max_D  L_cGAN(G, D) + λ · L_L1(G),    λ = 100,
+    L_cGAN = E[log D(x, y)] + E[log(1 − D(x, G(x)))],    L_L1 = E ‖y − G(x)‖₁.
+
+- ``UNetGenerator``: an encoder-decoder whose decoder layers also receive the encoder's layer of the same size
+  (skip connections), so that the input's edges reach the output directly; dropout in the decoder is G's only
+  noise, as in the paper.
+- ``PatchDiscriminator`` (PatchGAN): a fully convolutional D that outputs one real/fake logit per overlapping
+  patch; with three stride-2 layers each logit sees a 70×70 patch (``receptive_field``), so D judges texture and
+  sharpness while L1 takes care of the low frequencies. ``measured_receptive_field`` checks the number with
+  gradients.
+- ``train_step``: one step of D, then one of G, returning the losses as numbers.
+
+Images cross this module's boundary in [0, 1], (N, C, H, W); inside, the networks work in [−1, 1] (``to_signed``,
+``from_signed``). Used in notebook 07 (labels → façade, edges → photo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def to_signed(images: torch.Tensor) -> torch.Tensor:
+    """[0, 1] → [−1, 1] (a new tensor): what a Tanh output layer produces."""
+    return images * 2 - 1
+
+
+def from_signed(images: torch.Tensor) -> torch.Tensor:
+    """[−1, 1] → [0, 1] (a new tensor)."""
+    return (images + 1) / 2
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The generator: a U-Net
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UNetConfig:
+    """in_channels → out_channels images; ``depth`` stride-2 downsamplings (the input side must be a multiple of
+    2^depth); ``width`` channels after the first, doubling up to 8·width; ``dropout`` on the three innermost decoder
+    layers (the paper's 0.5: G's only source of randomness)."""
+
+    in_channels: int = 3
+    out_channels: int = 3
+    depth: int = 6
+    width: int = 32
+    dropout: float = 0.5
+
+
+def _down(c_in: int, c_out: int, norm: bool) -> nn.Sequential:
+    layers = [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=not norm)]  # halves H and W
+    if norm:
+        layers.append(nn.BatchNorm2d(c_out))
+    layers.append(nn.LeakyReLU(0.2))
+    return nn.Sequential(*layers)
+
+
+def _up(c_in: int, c_out: int, dropout: float) -> nn.Sequential:
+    layers = [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out)]  # doubles H and W
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class UNetGenerator(nn.Module):
+    """G: (N, in_channels, H, W) in [0, 1] → (N, out_channels, H, W) in [0, 1]; H and W multiples of 2^depth.
+
+    Encoder: ``depth`` Conv(4×4, stride 2) + LeakyReLU(0.2) layers (BatchNorm except on the first and the innermost).
+    Decoder: ``depth`` ConvTranspose(4×4, stride 2) + BatchNorm + ReLU layers, each fed with the previous decoder
+    output concatenated with the encoder output of the same size; Tanh at the end.
+    """
+
+    def __init__(self, config: UNetConfig = UNetConfig()):
+        super().__init__()
+        self.config = config
+        c = config
+        widths = [min(c.width * 2**i, 8 * c.width) for i in range(c.depth)]  # e.g. 32, 64, 128, 256, 256, 256
+        self.down = nn.ModuleList(
+            _down(c.in_channels if i == 0 else widths[i - 1], widths[i], norm=0 < i < c.depth - 1)
+            for i in range(c.depth)
+        )
+        up = []
+        for i in reversed(range(1, c.depth)):  # from the innermost up to the second layer
+            c_in = widths[i] if i == c.depth - 1 else 2 * widths[i]  # the innermost has no skip to concatenate
+            dropout = c.dropout if i >= c.depth - 3 else 0.0
+            up.append(_up(c_in, widths[i - 1], dropout))
+        self.up = nn.ModuleList(up)
+        self.out = nn.ConvTranspose2d(2 * widths[0], c.out_channels, 4, 2, 1)
+
+    def extra_repr(self) -> str:
+        c = self.config
+        return f"U-Net {c.in_channels}→{c.out_channels} channels, depth {c.depth}, width {c.width}, dropout {c.dropout}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        if x.ndim != 4 or x.shape[1] != c.in_channels:
+            raise ValueError(f"UNetGenerator expects (N, {c.in_channels}, H, W) images in [0, 1], got "
+                             f"{tuple(x.shape)}.")
+        if x.shape[-1] % 2**c.depth or x.shape[-2] % 2**c.depth:
+            raise ValueError(f"UNetGenerator of depth {c.depth} needs H and W multiples of {2**c.depth}, got "
+                             f"{tuple(x.shape[-2:])}; resize or crop the images.")
+        skips = []
+        h = to_signed(x)
+        for layer in self.down:
+            h = layer(h)
+            skips.append(h)
+        skips.pop()  # the innermost output is h itself
+        for layer in self.up:
+            h = torch.cat([layer(h), skips.pop()], dim=1)  # decoder output ‖ encoder output of the same size
+        return from_signed(torch.tanh(self.out(h)))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The discriminator: PatchGAN
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatchDiscriminatorConfig:
+    """D sees the input and the output image concatenated (in_channels + out_channels); ``layers`` stride-2 convs
+    (3 gives the paper's 70×70 patches); ``width`` channels after the first, doubling up to 8·width."""
+
+    in_channels: int = 3
+    out_channels: int = 3
+    layers: int = 3
+    width: int = 32
+
+
+def receptive_field(layers: int) -> int:
+    """The side of the patch one PatchGAN logit sees: ``layers`` 4×4 stride-2 convs, then two 4×4 stride-1 convs.
+
+    Going back from one output pixel, a k×k stride-s layer turns a field of r into s·r + (k − s): 1 → 4 → 7 (the two
+    stride-1 layers), then → 16 → 34 → 70 for three stride-2 layers.
+    """
+    r = 1
+    for stride in [1, 1] + [2] * layers:  # from the output back to the input
+        r = stride * r + (4 - stride)
+    return r
+
+
+class PatchDiscriminator(nn.Module):
+    """D: (input (N, in_channels, H, W), output (N, out_channels, H, W)), both in [0, 1] → logits (N, 1, h, w), one
+    per patch of ``receptive_field(layers)`` pixels; a logit > 0 says "real pair"."""
+
+    def __init__(self, config: PatchDiscriminatorConfig = PatchDiscriminatorConfig()):
+        super().__init__()
+        self.config = config
+        c = config
+        blocks, c_in = [], c.in_channels + c.out_channels
+        for i in range(c.layers):
+            c_out = min(c.width * 2**i, 8 * c.width)
+            blocks.append(_down(c_in, c_out, norm=i > 0))  # Conv 4×4 stride 2, no BatchNorm on the first
+            c_in = c_out
+        c_out = min(c.width * 2**c.layers, 8 * c.width)
+        blocks += [nn.Conv2d(c_in, c_out, 4, 1, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2),
+                   nn.Conv2d(c_out, 1, 4, 1, 1)]  # two stride-1 layers, the last giving one logit per patch
+        self.net = nn.Sequential(*blocks)
+
+    @property
+    def patch(self) -> int:
+        """The side in pixels of the patch each logit judges."""
+        return receptive_field(self.config.layers)
+
+    def extra_repr(self) -> str:
+        return f"PatchGAN, {self.patch}×{self.patch} patches"
+
+    def forward(self, source: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+        if source.shape[-2:] != output.shape[-2:] or source.shape[0] != output.shape[0]:
+            raise ValueError(f"PatchDiscriminator: input {tuple(source.shape)} and output {tuple(output.shape)} "
+                             "must be the same number of images of the same size.")
+        return self.net(torch.cat([to_signed(source), to_signed(output)], dim=1))
+
+
+def measured_receptive_field(discriminator: PatchDiscriminator, size: int = 160) -> int:
+    """The patch side measured with gradients: the extent of the input pixels whose change moves the logit at the
+    centre of the output map (|∂ logit / ∂ input| > 0). BatchNorm runs in eval mode so that pixels do not mix
+    through batch statistics."""
+    was_training = discriminator.training
+    discriminator.eval()
+    c = discriminator.config
+    source = torch.rand(1, c.in_channels, size, size, requires_grad=True)
+    output = torch.rand(1, c.out_channels, size, size, requires_grad=True)
+    logits = discriminator(source, output)
+    h, w = logits.shape[-2:]
+    logits[0, 0, h // 2, w // 2].backward()
+    seen = (source.grad.abs().sum((0, 1)) + output.grad.abs().sum((0, 1))) > 0  # (size, size)
+    rows, cols = seen.any(1).nonzero(), seen.any(0).nonzero()
+    discriminator.train(was_training)
+    return int(max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------------------------------
+
+LAMBDA_L1 = 100.0  # λ of the paper: L1 keeps the colours and the layout, the GAN term the sharpness
+
+
+def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | None, g_optimizer, d_optimizer,
+               source: torch.Tensor, target: torch.Tensor, lam: float = LAMBDA_L1) -> dict[str, float]:
+    """One pix2pix step on a batch (source, target), both in [0, 1]: D once, then G once. Returns the losses.
+
+    With ``discriminator`` None, G is trained on L1 alone (the baseline the paper compares with). Losses: "d" (D's
+    cross-entropy on real and generated pairs, halved as in the paper), "g_gan" (G's non-saturating loss
+    −log D(x, G(x))), "l1" (mean |y − G(x)|, in [0, 1] units), "g" (g_gan + λ·l1).
+    """
+    generator.train()
+    fake = generator(source)
+    losses = {}
+    if discriminator is not None:
+        discriminator.train()
+        real_logits = discriminator(source, target)
+        fake_logits = discriminator(source, fake.detach())  # D's step must not reach into G
+        d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                        + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        losses["d"] = d_loss.item()
+        fooled = discriminator(source, fake)
+        g_gan = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))  # −log D(x, G(x))
+    else:
+        g_gan = torch.zeros((), device=fake.device)
+    l1 = (fake - target).abs().mean()
+    g_loss = g_gan + lam * l1
+    g_optimizer.zero_grad()
+    g_loss.backward()
+    g_optimizer.step()
+    losses.update({"g_gan": g_gan.item(), "l1": l1.item(), "g": g_loss.item()})
+    return losses
+
+
+def optimizers(generator: nn.Module, discriminator: nn.Module | None, lr: float = 2e-4):
+    """Adam with β1 = 0.5 for G and D, as in DCGAN and pix2pix (β1 = 0.9 makes GAN training oscillate)."""
+    g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    d = None if discriminator is None else torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    return g, d
