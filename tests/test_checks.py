@@ -11,15 +11,23 @@ def _blank(*args):
     raise NotImplementedError()
 
 
-def test_reference_answers_pass(capsys):
-    check_relu(ck.neuron.relu)
-    check_neuron(ck.neuron.neuron)
-    out = capsys.readouterr().out
-    assert "✓ relu passes" in out and "✓ neuron passes" in out
-    assert check_relu.passes(ck.neuron.relu) and check_neuron.passes(ck.neuron.neuron)
+# every exercise's check and the reference implementation it must pass
+REFERENCES = [
+    (check_relu, ck.neuron.relu),
+    (check_neuron, ck.neuron.neuron),
+    (ck.checks.check_annealed_mean, ck.color.annealed_mean),
+    (ck.checks.check_gram_matrix, ck.gram.gram_matrix),
+]
 
 
-@pytest.mark.parametrize("check", [check_relu, check_neuron])
+@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "name", ""))
+def test_reference_answers_pass(check, reference, capsys):
+    check(reference)
+    assert f"✓ {check.name} passes" in capsys.readouterr().out
+    assert check.passes(reference)
+
+
+@pytest.mark.parametrize("check", [check for check, _ in REFERENCES], ids=lambda c: c.name)
 def test_blank_answer_is_not_implemented_yet(check, capsys):
     check(_blank)  # does not raise: "run all" goes on in the student version
     assert "is not implemented yet" in capsys.readouterr().out

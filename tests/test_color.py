@@ -275,16 +275,3 @@ def test_annealed_mean_mistakes_get_their_hint(hint):
     with pytest.raises(CheckFailed) as err:
         check_annealed_mean(ANNEALED_MEAN_MISTAKES[hint])
     assert hint in str(err.value)
-
-
-def test_annealed_mean_check_passes_the_reference_and_waits_for_a_blank(capsys):
-    from coursekit.checks import check_annealed_mean
-
-    check_annealed_mean(color.annealed_mean)
-    assert "passes" in capsys.readouterr().out
-
-    def blank(p, bins, t):
-        raise NotImplementedError()
-
-    check_annealed_mean(blank)
-    assert "not implemented yet" in capsys.readouterr().out
