@@ -1,0 +1,52 @@
+"""The 2-D GAN: shapes, one training step, and the mode count."""
+
+import pytest
+import torch
+
+from coursekit import gan
+from coursekit.data import toy
+
+
+def test_shapes():
+    model = gan.GAN2D(gan.GAN2DConfig(noise=3, hidden=16, layers=2))
+    points = model.sample(10, torch.Generator().manual_seed(0))
+    assert points.shape == (10, 2) and model.score(points).shape == (10,)
+    with pytest.raises(ValueError, match=r"\(B, 2\)"):
+        model.score(torch.zeros(4, 3))
+
+
+def test_train_step_returns_numbers_and_changes_both_networks():
+    torch.manual_seed(0)
+    model = gan.GAN2D(gan.GAN2DConfig(hidden=16, layers=2))
+    g_opt, d_opt = gan.optimizers(model, beta1=0.5)
+    assert g_opt.param_groups[0]["betas"] == (0.5, 0.999)
+    g_before = [p.detach().clone() for p in model.generator.parameters()]
+    d_before = [p.detach().clone() for p in model.discriminator.parameters()]
+    real, _ = toy.ring_of_gaussians(64, seed=0)
+    losses = gan.train_step(model, g_opt, d_opt, real, torch.Generator().manual_seed(1))
+    assert set(losses) == {"d", "g", "d_real", "d_fake"} and all(isinstance(v, float) for v in losses.values())
+    assert 0 < losses["d_real"] < 1 and 0 < losses["d_fake"] < 1
+    assert any(not torch.equal(a, b) for a, b in zip(g_before, model.generator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d_before, model.discriminator.parameters()))
+
+
+def test_discriminator_learns_to_tell_the_ring_from_noise():
+    torch.manual_seed(0)
+    model = gan.GAN2D(gan.GAN2DConfig(hidden=32, layers=2))
+    _, d_opt = gan.optimizers(model)
+    frozen_g = torch.optim.SGD(model.generator.parameters(), lr=0.0)  # only D learns
+    for step in range(200):
+        real, _ = toy.ring_of_gaussians(128, seed=step)
+        losses = gan.train_step(model, frozen_g, d_opt, real)
+    assert losses["d_real"] > 0.8 and losses["d_fake"] < 0.2
+
+
+def test_modes_covered():
+    centres = toy.ring_centres(8)
+    ring, _ = toy.ring_of_gaussians(4000, std=0.05, seed=0)
+    count, shares = gan.modes_covered(ring, centres, std=0.05)
+    assert count == 8 and torch.allclose(shares, torch.full((8,), 1 / 8), atol=0.03)
+    collapsed = centres[3] + 0.05 * torch.randn(1000, 2)
+    assert gan.modes_covered(collapsed, centres, std=0.05)[0] == 1
+    two = torch.cat([collapsed[:970], centres[5] + 0.01 * torch.randn(30, 2)])  # 3% on a second mode: not enough
+    assert gan.modes_covered(two, centres, std=0.05)[0] == 1
