@@ -45,6 +45,6 @@ from coursekit.runtime import (
 
 __all__ = [
     "budget", "checkpoints", "checks", "color", "conv", "data", "data_dir", "descent", "device", "efros_leung",
-    "features", "gan", "gram", "is_fast", "loss", "mode_name", "models", "neuron", "pix2pix", "pixelcnn", "plot", "progress",
-    "seed_everything", "setup", "shipped_dir", "show", "source", "toy", "train", "visualize",
+    "features", "gan", "gram", "is_fast", "loss", "mode_name", "models", "neuron", "pix2pix", "pixelcnn", "plot",
+    "progress", "seed_everything", "setup", "shipped_dir", "show", "source", "toy", "train", "visualize",
 ]
