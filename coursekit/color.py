@@ -101,11 +101,17 @@ def split_lab(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return lab[:, :1], lab[:, 1:]
 
 
+def upsample(x: torch.Tensor, size) -> torch.Tensor:
+    """Bilinear upsampling of (N, C, h, w) to (N, C, *size): ab values, or probabilities (which stay ≥ 0 and keep
+    summing to 1, since each output is a convex combination of inputs)."""
+    return F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False)
+
+
 def join_lab(L: torch.Tensor, ab: torch.Tensor) -> torch.Tensor:
     """(L (N, 1, H, W), ab (N, 2, H, W)) → RGB (N, 3, H, W) in [0, 1]. ab may be at a lower resolution than L: it
     is upsampled bilinearly, as the paper does with its quarter-resolution output."""
     if ab.shape[-2:] != L.shape[-2:]:
-        ab = F.interpolate(ab, size=L.shape[-2:], mode="bilinear", align_corners=False)
+        ab = upsample(ab, L.shape[-2:])
     return lab_to_rgb(torch.cat([L, ab], dim=1))
 
 
@@ -313,12 +319,6 @@ def train_step(model: ColorNet, optimizer: torch.optim.Optimizer, rgb: torch.Ten
     loss.backward()
     optimizer.step()
     return {"loss": loss.item()}
-
-
-def upsample(x: torch.Tensor, size) -> torch.Tensor:
-    """Bilinear upsampling of (N, C, h, w) to (N, C, *size): ab values, or probabilities (which stay ≥ 0 and keep
-    summing to 1, since each output is a convex combination of inputs)."""
-    return F.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False)
 
 
 @torch.no_grad()
