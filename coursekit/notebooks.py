@@ -86,6 +86,90 @@ def _write_atomically(path: Path, text: str) -> None:
     partial.replace(path)
 
 
+class KernelDied(RuntimeError):
+    """The kernel stopped while a cell ran (out of memory, a crash in a native library)."""
+
+
+def run_cells(nb, cwd: Path, timeout: float = 1800, stderr=None) -> str:
+    """Execute the code cells of the notebook ``nb`` in order in a fresh Python kernel started in ``cwd``, storing
+    each cell's outputs in it as Jupyter would; stop at the first error. Returns that error ("Name: message"), or ""
+    when every cell ran.
+
+    timeout: seconds one cell may run. A plain blocking client reads the kernel's messages until the cell's "idle"
+    status, as nbval does: nbclient's asynchronous client was seen to wait forever after cells that sent many
+    display updates while the CPU was busy.
+    """
+    import queue
+
+    from jupyter_client.manager import start_new_kernel
+    from nbformat.v4 import output_from_msg
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), stderr=stderr)
+    try:
+        count = 0
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = []
+            msg_id = kc.execute(cell.source, allow_stdin=False, stop_on_error=True)
+            displays: dict[str, list[int]] = {}  # display_id → indices of the outputs it names
+            clear_pending, error = False, ""
+            deadline = time.monotonic() + timeout
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    km.interrupt_kernel()
+                    return f"TimeoutError: a cell ran longer than {timeout:.0f} s"
+                try:
+                    msg = kc.get_iopub_msg(timeout=min(remaining, 5.0))
+                except queue.Empty:
+                    if not km.is_alive():
+                        raise KernelDied(f"the kernel died while running:\n{cell.source[:300]}") from None
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "status" and content["execution_state"] == "idle":
+                    break
+                if kind == "clear_output":
+                    if content.get("wait"):
+                        clear_pending = True
+                    else:
+                        cell.outputs, displays = [], {}
+                    continue
+                if kind == "update_display_data":
+                    for i in displays.get(content.get("transient", {}).get("display_id"), []):
+                        cell.outputs[i]["data"], cell.outputs[i]["metadata"] = content["data"], content["metadata"]
+                    continue
+                if kind not in ("stream", "display_data", "execute_result", "error"):
+                    continue  # execute_input, comm messages of widgets, …
+                if clear_pending:
+                    cell.outputs, displays, clear_pending = [], {}, False
+                out = output_from_msg(msg)
+                last = cell.outputs[-1] if cell.outputs else None
+                if kind == "stream" and last is not None and last.get("name") == out.name:
+                    last["text"] += out.text
+                    continue
+                cell.outputs.append(out)
+                display_id = content.get("transient", {}).get("display_id")
+                if display_id:
+                    displays.setdefault(display_id, []).append(len(cell.outputs) - 1)
+                if kind == "error":
+                    error = f"{content['ename']}: {content['evalue']}"
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if out.output_type == "execute_result":
+                    out.execution_count = count
+            kc.get_shell_msg(timeout=60)  # the execute_reply, sent before the idle status
+            if error:
+                return ANSI_ESCAPE.sub("", error)
+        return ""
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: int = 1800) -> RunResult:
     """Execute the notebook at ``path`` in a fresh kernel (in its own folder) and save it under ``out_dir``.
 
@@ -93,23 +177,17 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     when a cell fails, so that the error can be read in it; the kernel's own log goes to ``out_dir/logs/``.
     """
     import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    error = ""
     log = out_dir / "logs" / (path.stem + ".kernel.log")  # the kernel's own messages, kept out of the terminal
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with (_environment(**{FAST_ENV: "1" if fast else "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}),
           log.open("w") as kernel_stderr):
         try:
-            client.execute(stderr=kernel_stderr)
-        except CellExecutionError as err:
-            lines = ANSI_ESCAPE.sub("", str(err)).strip().splitlines()
-            error = lines[-1] if lines else type(err).__name__
+            error = run_cells(nb, path.parent, timeout=timeout, stderr=kernel_stderr)
+        except KernelDied as err:
+            error = f"KernelDied: {err}"
     seconds = time.perf_counter() - start
 
     executed = out_dir / "executed" / path.name
