@@ -62,6 +62,53 @@ def _run(args) -> int:
     return 1 if failed else 0
 
 
+def _student(args) -> int:
+    from coursekit import homework
+
+    try:
+        paths = notebooks.select(args.notebook)
+    except notebooks.NotebookNotFound as err:
+        return _fail(str(err))
+    for target in homework.write_student(paths, Path(args.out)):
+        print(f"wrote {target}")
+    return 0
+
+
+def _slides(args) -> int:
+    from coursekit import homework
+
+    try:
+        paths = notebooks.select(args.notebook)
+    except notebooks.NotebookNotFound as err:
+        return _fail(str(err))
+    out = Path(args.out)
+    for target in homework.write_slides(paths, out / "slides", out / "executed"):
+        print(f"wrote {target} ({homework.count_slides(target.read_text(encoding='utf-8'))} slides)")
+    return 0
+
+
+def _build(args) -> int:
+    from coursekit import homework
+
+    try:
+        fast = args.fast or is_fast()
+        paths = notebooks.select(args.notebook)
+    except (ValueError, notebooks.NotebookNotFound) as err:
+        return _fail(str(err))
+    out = Path(args.out)
+    print(f"Building {len(paths)} notebook(s) in {'fast' if fast else 'full'} mode into {out}/: executed notebooks "
+          "with HTML, student versions, slides")
+    rows = homework.build(paths, out, fast=fast, timeout=args.timeout)
+    table = homework.summary(rows, out)
+    (out / "summary.md").write_text(table + "\n", encoding="utf-8")
+    print("\n" + table + f"\n\n(also in {out / 'summary.md'})")
+    failed = [r for r in rows if not r.ok]
+    for r in failed:
+        print(f"\n{r.name} failed: {r.error}\n  the executed notebook, with the error in it: "
+              f"{out / 'executed' / (r.name + '.ipynb')}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _gallery(args) -> int:
     from coursekit.data.gallery import gallery
 
@@ -142,6 +189,25 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--out", default=str(PROJECT_ROOT / "build"), help="output folder (default: build/)")
     p_run.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run (default: 1800)")
     p_run.set_defaults(func=_run)
+
+    p_student = sub.add_parser("student", help="write the student versions (nbgrader) to build/student/")
+    p_student.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
+    p_student.add_argument("--out", default=str(PROJECT_ROOT / "build" / "student"), help="output folder")
+    p_student.set_defaults(func=_student)
+
+    p_slides = sub.add_parser("slides", help="write reveal.js decks to build/slides/ (with figures once executed)")
+    p_slides.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
+    p_slides.add_argument("--out", default=str(PROJECT_ROOT / "build"),
+                          help="build folder: decks go to OUT/slides/, executed notebooks are read from OUT/executed/")
+    p_slides.set_defaults(func=_slides)
+
+    p_build = sub.add_parser("build", help="everything into build/: executed notebooks with HTML, student versions, "
+                                           "slides, and a summary table")
+    p_build.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
+    p_build.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
+    p_build.add_argument("--out", default=str(PROJECT_ROOT / "build"), help="output folder (default: build/)")
+    p_build.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run (default: 1800)")
+    p_build.set_defaults(func=_build)
 
     p_gallery = sub.add_parser("gallery", help="write a PNG of samples of every embedded dataset")
     p_gallery.add_argument("--out", default=str(PROJECT_ROOT / "build" / "gallery.png"), help="the PNG to write")

@@ -1,0 +1,237 @@
+"""One set of source notebooks, three uses: student versions for homework, lecture slides, and the course build.
+
+- **Student versions** (``coursekit student``): nbgrader's own preprocessors, run through nbconvert with no gradebook
+  database, turn each solution ("master") notebook into the one students get: the code between ``### BEGIN
+  SOLUTION`` and ``### END SOLUTION`` becomes ``raise NotImplementedError()``, hidden tests and outputs are cleared,
+  and the check cells are locked (read-only). The exercises' checks then print "not implemented yet" and the cells
+  after them fall back to the reference (``coursekit.checks.working``), so "run all" still goes through.
+- **Slides** (``coursekit slides``): reveal.js decks made by nbconvert's slides exporter from the cells'
+  ``slideshow.slide_type`` metadata. reveal.js itself is fetched once from the npm registry (a pinned, checksummed
+  release) into ``build/slides/reveal.js/`` so that decks present offline; without it they load it from a CDN.
+- **Build** (``coursekit build``): every notebook executed (with an HTML copy), its student version and its deck,
+  with a progress line per notebook and a summary table.
+
+``LECTURE_SLIDES`` lists, per notebook, the titles of the lecture's slides that its deck must show.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from coursekit.runtime import PROJECT_ROOT
+
+BUILD_DIR = PROJECT_ROOT / "build"
+
+# The lecture's slide titles (French, as in the lecture) each deck shows, from the course design.
+LECTURE_SLIDES = {
+    "01": ("Calculs dans un réseau de neurones", "Inspiration: neurone biologique", "Comment traiter une image?"),
+    "02": ("Réseaux de neurones à convolution", "Fonction de perte", "Descente du gradient"),
+    "03": ("Qu'est-ce que le réseau apprend?", "Extraire les caractéristiques d'une image"),
+    "04": ("Synthèse de texture: rappel", "Échantillonnage", "Générer des images entières", "Compléter une image"),
+    "05": ("Prédire la distribution sur l'espace ab", "Biais"),
+    "06": ("Représenter les textures", "Synthèse de textures par CNN", "Capturer le style artistique"),
+    "07": ("Revenons à la colorisation… Quelle fonction de perte?", "Generative Adversarial Networks", "pix2pix",
+           "CycleGAN", "Everybody Dance Now"),
+}
+
+# reveal.js as nbconvert's slides template expects it (4.x), from the npm registry, pinned by its SHA-256
+REVEAL_VERSION = "4.0.2"
+REVEAL_URL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
+REVEAL_SHA256 = "0c234d5bfe539606c1af4bcc031f0d21ed99e264d90b7859abad34f7e3a0c587"
+REVEAL_CDN = f"https://unpkg.com/reveal.js@{REVEAL_VERSION}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Student versions
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def student_notebook(path: Path):
+    """The student version of the notebook at ``path`` (an nbformat notebook): solutions replaced by
+    ``raise NotImplementedError()``, hidden tests, mark schemes and outputs cleared, graded cells locked."""
+    import nbformat
+    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearOutput, ClearSolutions, LockCells
+
+    nb = nbformat.read(path, as_version=4)
+    resources: dict = {}
+    for preprocessor in (ClearSolutions(), ClearHiddenTests(), ClearMarkScheme(), LockCells(), ClearOutput()):
+        nb, resources = preprocessor.preprocess(nb, resources)
+    return nb
+
+
+def write_student(paths: list[Path], out_dir: Path = BUILD_DIR / "student") -> list[Path]:
+    """Write the student version of each notebook to ``out_dir`` (same file names); return the paths."""
+    import nbformat
+
+    written = []
+    for path in paths:
+        target = out_dir / path.name
+        _write_atomically(target, nbformat.writes(student_notebook(path)))
+        written.append(target)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Slides
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def fetch_reveal(out_dir: Path, verbose: bool = True) -> str:
+    """Put reveal.js beside the decks (``out_dir/reveal.js/``) and return the prefix the decks should load it from:
+    "reveal.js" (local, works offline), or the CDN address when the npm registry cannot be reached (with a note)."""
+    from coursekit.data.download import DownloadError, download
+    from coursekit.runtime import data_dir
+
+    local = out_dir / "reveal.js"
+    if (local / "dist" / "reveal.js").is_file():
+        return "reveal.js"
+    archive = data_dir() / "reveal" / f"reveal.js-{REVEAL_VERSION}.tgz"
+    try:
+        download(REVEAL_URL, archive, sha256=REVEAL_SHA256, progress=verbose)
+    except DownloadError as err:  # unreachable, interrupted or not the pinned file
+        if verbose:
+            print(f"note: reveal.js could not be fetched ({err}); the decks will load it from {REVEAL_CDN}, "
+                  "so presenting them needs the internet.")
+        return REVEAL_CDN
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir) as staging:
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(("package/dist/",
+                                                                                        "package/plugin/"))]
+            tar.extractall(staging, members=members, filter="data")
+        shutil.rmtree(local, ignore_errors=True)
+        (Path(staging) / "package").rename(local)
+    return "reveal.js"
+
+
+def slides_html(nb, reveal_prefix: str = REVEAL_CDN) -> str:
+    """A reveal.js deck (HTML) of the notebook ``nb``: one slide per "slide" cell, "subslide" cells below it."""
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(reveal_url_prefix=reveal_prefix, reveal_scroll=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+class _SlideCounter(HTMLParser):
+    """Counts a deck's slides: reveal.js's ``<section>`` elements that hold no other section."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[bool] = []  # for each open section: does it hold another section?
+        self.slides = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section":
+            if self.stack:
+                self.stack[-1] = True
+            self.stack.append(False)
+
+    def handle_endtag(self, tag):
+        if tag == "section" and self.stack:
+            self.slides += not self.stack.pop()
+
+
+def count_slides(html: str) -> int:
+    """The number of slides (vertical ones included) of a reveal.js deck's HTML."""
+    counter = _SlideCounter()
+    counter.feed(html)
+    return counter.slides
+
+
+def write_slides(paths: list[Path], out_dir: Path = BUILD_DIR / "slides", executed_dir: Path = BUILD_DIR / "executed",
+                 verbose: bool = True) -> list[Path]:
+    """Write a deck ``out_dir/NN_name.slides.html`` for each notebook; return the paths.
+
+    A deck is made from the executed notebook in ``executed_dir`` when there is one at least as new as the source
+    (so it shows the figures), else from the source (code and text only, with a note).
+    """
+    import nbformat
+
+    prefix = fetch_reveal(out_dir, verbose=verbose)
+    written = []
+    for path in paths:
+        executed = executed_dir / path.name
+        if executed.is_file() and executed.stat().st_mtime >= path.stat().st_mtime:
+            nb = nbformat.read(executed, as_version=4)
+        else:
+            nb = nbformat.read(path, as_version=4)
+            if verbose:
+                print(f"note: {path.stem} has no executed copy in {executed_dir}; its deck has no figures "
+                      f"(`coursekit run {path.stem[:2]}` first, or `coursekit build`).")
+        target = out_dir / f"{path.stem}.slides.html"
+        _write_atomically(target, slides_html(nb, prefix))
+        written.append(target)
+    return written
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The build
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BuildRow:
+    """What ``build`` made for one notebook."""
+
+    name: str
+    ok: bool = True
+    error: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)  # "run", "student", "slides"
+    outputs: list[Path] = field(default_factory=list)
+    slides: int = 0
+
+
+def build(paths: list[Path], out_dir: Path = BUILD_DIR, fast: bool = False, timeout: int = 1800,
+          echo=print) -> list[BuildRow]:
+    """Execute each notebook (with HTML), write its student version and its deck into ``out_dir``; return one
+    ``BuildRow`` per notebook. ``echo`` receives a progress line per notebook."""
+    from coursekit import notebooks
+
+    rows = []
+    for k, path in enumerate(paths, 1):
+        row = BuildRow(path.stem)
+        start = time.perf_counter()
+        result = notebooks.execute(path, out_dir, fast=fast, html=True, timeout=timeout)
+        row.seconds["run"] = time.perf_counter() - start
+        row.ok, row.error = result.ok, result.error
+        row.outputs += [result.executed] + ([result.html] if result.html else [])
+        start = time.perf_counter()
+        row.outputs += write_student([path], out_dir / "student")
+        row.seconds["student"] = time.perf_counter() - start
+        start = time.perf_counter()
+        deck = write_slides([path], out_dir / "slides", out_dir / "executed", verbose=False)[0]
+        row.seconds["slides"] = time.perf_counter() - start
+        row.outputs.append(deck)
+        row.slides = count_slides(deck.read_text(encoding="utf-8"))
+        status = "ok" if row.ok else f"FAILED: {row.error}"
+        echo(f"[{k}/{len(paths)}] {path.stem}: executed in {row.seconds['run']:.1f} s ({status}), student version, "
+             f"{row.slides} slides")
+        rows.append(row)
+    return rows
+
+
+def summary(rows: list[BuildRow], out_dir: Path = BUILD_DIR) -> str:
+    """The build's summary table (Markdown): per notebook, its result, times and what it produced."""
+    lines = ["| notebook | result | run (s) | student (s) | slides (s) | slides | files |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        files = ", ".join(str(p.relative_to(out_dir)) if p.is_relative_to(out_dir) else str(p) for p in r.outputs)
+        lines.append(f"| {r.name} | {'ok' if r.ok else 'FAILED: ' + r.error} | {r.seconds.get('run', 0):.1f} | "
+                     f"{r.seconds.get('student', 0):.1f} | {r.seconds.get('slides', 0):.1f} | {r.slides} | {files} |")
+    total = sum(sum(r.seconds.values()) for r in rows)
+    lines.append(f"| **total** | {sum(r.ok for r in rows)}/{len(rows)} ok | | | | | {total:.1f} s in all |")
+    return "\n".join(lines)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
