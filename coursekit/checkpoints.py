@@ -37,13 +37,18 @@ def checkpoint_path(name: str) -> Path:
     return shipped_dir() / "checkpoints" / f"{name}.pt"
 
 
-def save(path: Path, model: torch.nn.Module, name: str, config: dict, metrics: dict, training: dict) -> Path:
-    """Save ``model``'s weights with its configuration, metrics and training record; return the path."""
+def save(path: Path, model: torch.nn.Module, name: str, config: dict, metrics: dict, training: dict,
+         half: bool = False) -> Path:
+    """Save ``model``'s weights with its configuration, metrics and training record; return the path.
+
+    half: store floating-point tensors as float16, halving the file (loading casts them back to the model's
+    float32). Measure the metrics on ``halved(model)`` first, so that they are those of the weights shipped.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "config": dict(config),
-        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "state_dict": {k: _stored(v, half) for k, v in model.state_dict().items()},
         "metrics": dict(metrics), "training": dict(training),
     }
     fd, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
@@ -56,6 +61,21 @@ def save(path: Path, model: torch.nn.Module, name: str, config: dict, metrics: d
         if os.path.exists(partial):
             os.unlink(partial)
     return path
+
+
+def _stored(tensor: torch.Tensor, half: bool) -> torch.Tensor:
+    tensor = tensor.detach().cpu()
+    return tensor.half() if half and tensor.is_floating_point() else tensor
+
+
+@torch.no_grad()
+def halved(model: torch.nn.Module) -> torch.nn.Module:
+    """Round ``model``'s floating-point weights and buffers to float16 precision in place (they stay float32), as a
+    checkpoint saved with ``half=True`` will give them back; return the model."""
+    for tensor in list(model.parameters()) + list(model.buffers()):
+        if tensor.is_floating_point():
+            tensor.copy_(tensor.half().float())
+    return model
 
 
 def load(path: Path, name: str, config: dict | None = None) -> dict:

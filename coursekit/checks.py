@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
 from coursekit import neuron as _neuron
 
@@ -441,3 +442,57 @@ def _check_gram_matrix(gram_matrix: Callable[[torch.Tensor], torch.Tensor]) -> N
 
 
 check_gram_matrix = Check("gram_matrix", _check_gram_matrix)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebook 07: the pix2pix generator's loss
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _check_generator_loss(generator_loss: Callable[..., torch.Tensor]) -> None:
+    """Check a student's ``generator_loss(fake_logits, fake, target, lam)`` against ``coursekit.pix2pix``'s."""
+    from coursekit import pix2pix
+
+    g = torch.Generator().manual_seed(7)
+    logits = torch.randn(2, 1, 6, 6, generator=g) * 2
+    fake, target = torch.rand(2, 3, 16, 16, generator=g), torch.rand(2, 3, 16, 16, generator=g)
+    lam = 100.0
+    out = _call("generator_loss", generator_loss, logits, fake, target, lam)
+    if out is None:
+        raise CheckFailed("✗ generator_loss returns None: did you forget the `return` statement?")
+    if not torch.is_tensor(out) or out.numel() != 1:
+        raise CheckFailed(f"✗ generator_loss should return one number as a tensor (a scalar to call .backward() on), "
+                          f"got {type(out).__name__} {tuple(out.shape) if torch.is_tensor(out) else ''}.")
+    out = out.reshape(())
+    expected = pix2pix.generator_loss(logits, fake, target, lam)
+    if torch.allclose(out, expected, rtol=1e-4, atol=1e-5):
+        return
+    gan = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+    saturating = torch.log1p(-torch.sigmoid(logits)).mean()
+    l1 = (fake - target).abs().mean()
+    candidates = {
+        "saturating": saturating + lam * l1,
+        "λ": gan + l1,
+        "L2": gan + lam * ((fake - target) ** 2).mean(),
+        "probabilities": -torch.log(torch.sigmoid(logits).mean()) + lam * l1,
+        "sum": gan + lam * (fake - target).abs().sum(),
+    }
+    hints = {
+        "saturating": "G minimises log(1 − D(G(x))), the saturating loss: its gradient vanishes when D spots the "
+                      "fakes easily, which is how training starts. Minimise −log D(G(x)) instead: binary "
+                      "cross-entropy of the fake logits against the label 1 (real).",
+        "λ": "the L1 term is not weighted: multiply it by lam (λ = 100 in the paper), otherwise the GAN term drowns "
+             "it and the colours drift.",
+        "L2": "the reconstruction term is squared (L2); pix2pix uses L1, the mean of |y − G(x)|, which blurs less.",
+        "probabilities": "the log is taken of D's *mean* probability; take the mean of −log D over the patches: "
+                         "binary cross-entropy of each logit against 1, then the mean.",
+        "sum": "the L1 term sums over pixels; take the mean of |y − G(x)| so that λ = 100 means the same at any size.",
+    }
+    for key, value in candidates.items():
+        if torch.allclose(out, value, rtol=1e-4, atol=1e-5):
+            raise CheckFailed(f"✗ generator_loss: {hints[key]}")
+    raise CheckFailed(f"✗ generator_loss returns {out.item():.4g}, expected {expected.item():.4g} for logits of "
+                      f"shape {tuple(logits.shape)}, images of shape {tuple(fake.shape)} and λ = {lam:g}.")
+
+
+check_generator_loss = Check("generator_loss", _check_generator_loss)

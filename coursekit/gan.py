@@ -18,6 +18,11 @@ Measured with these MLPs (3 hidden layers of 128, batch 256, Adam at 10⁻³, 3,
 With heavy momentum G keeps moving in the direction that fooled D some steps ago, overshoots, and the pair chase
 each other around the ring instead of settling; ``optimizers`` takes β1 as an argument so both can be shown.
 
+``DCGAN`` applies the same game to 28×28 digits with the DCGAN guidelines (Radford, Metz & Chintala 2016):
+strided (transposed) convolutions instead of pooling, BatchNorm, ReLU in G with Tanh at its output, LeakyReLU(0.2)
+in D, Adam at 2·10⁻⁴ with β1 = 0.5. It has the same ``generator``, ``discriminator``, ``sample`` and ``score`` as
+``GAN2D``, so ``optimizers`` and ``train_step`` serve both.
+
 Used in notebook 07.
 """
 
@@ -72,17 +77,70 @@ class GAN2D(nn.Module):
         return self.discriminator(points).squeeze(1)
 
 
-def optimizers(gan: GAN2D, lr: float = 1e-3, beta1: float = 0.5):
-    """Adam for G and for D with momentum ``beta1``: 0.5 trains (DCGAN's guideline); Adam's default 0.9 collapses."""
+@dataclass(frozen=True)
+class DCGANConfig:
+    """A DCGAN for (1, 28, 28) images: noise of ``noise`` dimensions; ``width`` channels at 14×14, 2·width at 7×7."""
+
+    noise: int = 64
+    width: int = 64
+
+
+class DCGAN(nn.Module):
+    """G (``generator``): noise (B, noise) → images (B, 1, 28, 28) in [−1, 1]:
+    Linear → 2w×7×7, BatchNorm, ReLU → ConvT 4×4/2 → w×14×14, BatchNorm, ReLU → ConvT 4×4/2 → 1×28×28, Tanh.
+    D (``discriminator``): images (B, 1, 28, 28) in [−1, 1] → logits (B, 1):
+    Conv 4×4/2 → w×14×14, LeakyReLU(0.2) → Conv 4×4/2 → 2w×7×7, BatchNorm, LeakyReLU(0.2) → Linear → 1.
+
+    ``sample`` and ``images`` return [0, 1] images; ``score`` takes [0, 1] images, like the rest of the course.
+    """
+
+    def __init__(self, config: DCGANConfig = DCGANConfig()):
+        super().__init__()
+        self.config = config
+        w = config.width
+        self.generator = nn.Sequential(
+            nn.Linear(config.noise, 2 * w * 7 * 7, bias=False), nn.Unflatten(1, (2 * w, 7, 7)),
+            nn.BatchNorm2d(2 * w), nn.ReLU(),
+            nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),  # 7 → 14
+            nn.ConvTranspose2d(w, 1, 4, 2, 1), nn.Tanh())  # 14 → 28
+        self.discriminator = nn.Sequential(
+            nn.Conv2d(1, w, 4, 2, 1), nn.LeakyReLU(0.2),  # 28 → 14; no BatchNorm on D's input layer
+            nn.Conv2d(w, 2 * w, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2),  # 14 → 7
+            nn.Flatten(), nn.Linear(2 * w * 7 * 7, 1))
+
+    def extra_repr(self) -> str:
+        c = self.config
+        return f"DCGAN 28×28: noise {c.noise}, width {c.width}"
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n images G(z), z ~ N(0, I): (n, 1, 28, 28) in [0, 1]."""
+        return self.images(torch.randn(n, self.config.noise, generator=generator))
+
+    def images(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) for given noise (B, noise): (B, 1, 28, 28) in [0, 1]."""
+        return (self.generator(z) + 1) / 2
+
+    def score(self, images: torch.Tensor) -> torch.Tensor:
+        """D's logits for (B, 1, 28, 28) images in [0, 1]: (B,)."""
+        if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
+            raise ValueError(f"DCGAN's D scores images shaped (B, 1, 28, 28), got {tuple(images.shape)}.")
+        return self.discriminator(images * 2 - 1).squeeze(1)
+
+
+def optimizers(gan: GAN2D | DCGAN, lr: float = 1e-3, beta1: float = 0.5):
+    """Adam for G and for D with momentum ``beta1``: 0.5 trains (DCGAN's guideline); Adam's default 0.9 collapses
+    the 2-D GAN. DCGAN's learning rate is 2·10⁻⁴."""
     g = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(beta1, 0.999))
     d = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(beta1, 0.999))
     return g, d
 
 
-def train_step(gan: GAN2D, g_optimizer, d_optimizer, real: torch.Tensor,
+def train_step(gan: GAN2D | DCGAN, g_optimizer, d_optimizer, real: torch.Tensor,
                generator: torch.Generator | None = None) -> dict[str, float]:
-    """One step of D, then one of G, on a batch of real points (B, 2). Returns the losses and D's mean
-    probabilities before the steps: {"d", "g", "d_real" = mean D(x), "d_fake" = mean D(G(z))}."""
+    """One step of D, then one of G, on a batch of real samples (points (B, 2) or images (B, 1, 28, 28)). Returns
+    the losses and D's mean probabilities before the steps: {"d", "g", "d_real" = mean D(x), "d_fake" = mean
+    D(G(z))}."""
+    gan.train()
     fake = gan.sample(len(real), generator)
     real_logits, fake_logits = gan.score(real), gan.score(fake.detach())  # D's step must not reach into G
     d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))      # −log D(x)
@@ -105,3 +163,68 @@ def modes_covered(points: torch.Tensor, centres: torch.Tensor, std: float, share
     points lie within ``radius``·``std`` of it. Returns (count, each mode's share of the points (K,))."""
     shares = (torch.cdist(points, centres) <= radius * std).float().mean(0)
     return int((shares >= share).sum()), shares
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a 2-D GAN during training: ``points`` G(z) for a fixed noise (n, 2), D's probability
+    ``surface`` (resolution², ) on ``coursekit.plot.plane_grid(extent, resolution)``, and the modes covered."""
+
+    step: int
+    points: torch.Tensor
+    surface: torch.Tensor
+    modes: int
+
+
+def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
+               every: int = 250, extent: float = 1.6, resolution: int = 80, callback=None):
+    """Train a ``GAN2D`` on the ring of 8 Gaussians (std 0.05) with Adam(lr, β1); return (gan, snapshots).
+
+    A fresh batch of real points every step; a ``Snapshot`` every ``every`` steps (and at step 0), each also passed
+    to ``callback`` (for a live figure). Seeded: the same arguments give the same run.
+    """
+    from coursekit.data import toy
+    from coursekit.plot import plane_grid
+
+    torch.manual_seed(seed)
+    model = GAN2D()
+    g_optimizer, d_optimizer = optimizers(model, lr=lr, beta1=beta1)
+    centres = toy.ring_centres(8, 1.0)
+    noise = torch.randn(1000, model.config.noise, generator=torch.Generator().manual_seed(seed + 1))
+    grid, _ = plane_grid(extent, resolution)
+    snapshots = []
+
+    def snap(step):
+        with torch.no_grad():
+            points = model.generator(noise)
+            shot = Snapshot(step, points, torch.sigmoid(model.score(grid)),
+                            modes_covered(points, centres, std=0.05)[0])
+        snapshots.append(shot)
+        if callback is not None:
+            callback(shot)
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # these MLPs are tiny: one thread is faster, and far faster when the CPU is shared
+    try:
+        snap(0)
+        for step in range(1, steps + 1):
+            real, _ = toy.ring_of_gaussians(batch_size, seed=seed * 1_000_003 + step)
+            train_step(model, g_optimizer, d_optimizer, real)
+            if step % every == 0 or step == steps:
+                snap(step)
+    finally:
+        torch.set_num_threads(threads)
+    return model, snapshots
+
+
+def dcgan(pretrained: bool = True) -> DCGAN:
+    """The DCGAN of notebook 07 in eval mode: the shipped weights (``data/checkpoints/dcgan_digits.pt``, made by
+    ``python -m coursekit.train dcgan_digits``) or random ones."""
+    from dataclasses import asdict
+
+    from coursekit import checkpoints
+
+    model = DCGAN()
+    if pretrained:
+        checkpoints.load_shipped(model, "dcgan_digits", asdict(model.config))
+    return model.eval()

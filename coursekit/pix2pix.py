@@ -55,12 +55,18 @@ class UNetConfig:
     depth: int = 6
     width: int = 32
     dropout: float = 0.5
+    logits: bool = False  # True: return the last layer's raw outputs (a segmentation net: one logit per class)
 
 
-def _down(c_in: int, c_out: int, norm: bool) -> nn.Sequential:
+def _norm(kind: str, channels: int) -> nn.Module:
+    """BatchNorm (statistics over the batch) or InstanceNorm (over each image alone, with learned scale and shift)."""
+    return nn.BatchNorm2d(channels) if kind == "batch" else nn.InstanceNorm2d(channels, affine=True)
+
+
+def _down(c_in: int, c_out: int, norm: bool, kind: str = "batch") -> nn.Sequential:
     layers = [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=not norm)]  # halves H and W
     if norm:
-        layers.append(nn.BatchNorm2d(c_out))
+        layers.append(_norm(kind, c_out))
     layers.append(nn.LeakyReLU(0.2))
     return nn.Sequential(*layers)
 
@@ -75,6 +81,8 @@ def _up(c_in: int, c_out: int, dropout: float) -> nn.Sequential:
 
 class UNetGenerator(nn.Module):
     """G: (N, in_channels, H, W) in [0, 1] → (N, out_channels, H, W) in [0, 1]; H and W multiples of 2^depth.
+    With ``config.logits`` the Tanh is left out and the output is (N, out_channels, H, W) class logits: the same
+    U-Net then segments images (the FCN-score's segmentation network).
 
     Encoder: ``depth`` Conv(4×4, stride 2) + LeakyReLU(0.2) layers (BatchNorm except on the first and the innermost).
     Decoder: ``depth`` ConvTranspose(4×4, stride 2) + BatchNorm + ReLU layers, each fed with the previous decoder
@@ -100,7 +108,8 @@ class UNetGenerator(nn.Module):
 
     def extra_repr(self) -> str:
         c = self.config
-        return f"U-Net {c.in_channels}→{c.out_channels} channels, depth {c.depth}, width {c.width}, dropout {c.dropout}"
+        kind = "logits" if c.logits else "channels"
+        return f"U-Net {c.in_channels}→{c.out_channels} {kind}, depth {c.depth}, width {c.width}, dropout {c.dropout}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = self.config
@@ -118,7 +127,8 @@ class UNetGenerator(nn.Module):
         skips.pop()  # the innermost output is h itself
         for layer in self.up:
             h = torch.cat([layer(h), skips.pop()], dim=1)  # decoder output ‖ encoder output of the same size
-        return from_signed(torch.tanh(self.out(h)))
+        out = self.out(h)
+        return out if c.logits else from_signed(torch.tanh(out))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -135,6 +145,8 @@ class PatchDiscriminatorConfig:
     out_channels: int = 3
     layers: int = 3
     width: int = 32
+    norm: str = "batch"  # "instance": each image normalised alone, so D cannot tell real from fake batches by their
+    #                      statistics (pix2pix's batches of one image do the same)
 
 
 def receptive_field(layers: int) -> int:
@@ -160,10 +172,10 @@ class PatchDiscriminator(nn.Module):
         blocks, c_in = [], c.in_channels + c.out_channels
         for i in range(c.layers):
             c_out = min(c.width * 2**i, 8 * c.width)
-            blocks.append(_down(c_in, c_out, norm=i > 0))  # Conv 4×4 stride 2, no BatchNorm on the first
+            blocks.append(_down(c_in, c_out, norm=i > 0, kind=c.norm))  # Conv 4×4 stride 2, no norm on the first
             c_in = c_out
         c_out = min(c.width * 2**c.layers, 8 * c.width)
-        blocks += [nn.Conv2d(c_in, c_out, 4, 1, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2),
+        blocks += [nn.Conv2d(c_in, c_out, 4, 1, 1, bias=False), _norm(c.norm, c_out), nn.LeakyReLU(0.2),
                    nn.Conv2d(c_out, 1, 4, 1, 1)]  # two stride-1 layers, the last giving one logit per patch
         self.net = nn.Sequential(*blocks)
 
@@ -182,21 +194,28 @@ class PatchDiscriminator(nn.Module):
         return self.net(torch.cat([to_signed(source), to_signed(output)], dim=1))
 
 
-def measured_receptive_field(discriminator: PatchDiscriminator, size: int = 160) -> int:
-    """The patch side measured with gradients: the extent of the input pixels whose change moves the logit at the
-    centre of the output map (|∂ logit / ∂ input| > 0). BatchNorm runs in eval mode so that pixels do not mix
-    through batch statistics."""
+def patch_gradient(discriminator: PatchDiscriminator, source: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    """|∂ logit / ∂ pixel| for the logit at the centre of D's output map, summed over the channels of the input and
+    output images (one pair (1, C, H, W) each): (H, W), zero outside the patch that logit sees. BatchNorm runs in
+    eval mode so that pixels do not mix through batch statistics."""
     was_training = discriminator.training
     discriminator.eval()
-    c = discriminator.config
-    source = torch.rand(1, c.in_channels, size, size, requires_grad=True)
-    output = torch.rand(1, c.out_channels, size, size, requires_grad=True)
+    source = source.detach().clone().requires_grad_(True)
+    output = output.detach().clone().requires_grad_(True)
     logits = discriminator(source, output)
     h, w = logits.shape[-2:]
     logits[0, 0, h // 2, w // 2].backward()
-    seen = (source.grad.abs().sum((0, 1)) + output.grad.abs().sum((0, 1))) > 0  # (size, size)
-    rows, cols = seen.any(1).nonzero(), seen.any(0).nonzero()
     discriminator.train(was_training)
+    return (source.grad.abs().sum((0, 1)) + output.grad.abs().sum((0, 1))).detach()
+
+
+def measured_receptive_field(discriminator: PatchDiscriminator, size: int = 160) -> int:
+    """The patch side measured with gradients: the extent of the input pixels whose change moves the logit at the
+    centre of the output map (``patch_gradient`` > 0), on random images of ``size`` pixels."""
+    c = discriminator.config
+    seen = patch_gradient(discriminator, torch.rand(1, c.in_channels, size, size),
+                          torch.rand(1, c.out_channels, size, size)) > 0
+    rows, cols = seen.any(1).nonzero(), seen.any(0).nonzero()
     return int(max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1))
 
 
@@ -207,14 +226,31 @@ def measured_receptive_field(discriminator: PatchDiscriminator, size: int = 160)
 LAMBDA_L1 = 100.0  # λ of the paper: L1 keeps the colours and the layout, the GAN term the sharpness
 
 
+def generator_loss(fake_logits: torch.Tensor | None, fake: torch.Tensor, target: torch.Tensor,
+                   lam: float = LAMBDA_L1) -> torch.Tensor:
+    """G's pix2pix loss, a scalar tensor: −mean log D(x, G(x)) + λ · mean |y − G(x)|.
+
+    fake_logits: D's logits on the generated pairs (any shape; one per patch), or None for L1 alone; fake, target:
+    the generated and true images in [0, 1]. The cGAN term is the non-saturating −log D(G(x)) (not log(1 − D(G(x))),
+    whose gradient vanishes while D easily spots the fakes), with D(·) = sigmoid(logit).
+    """
+    l1 = (fake - target).abs().mean()
+    if fake_logits is None:
+        return lam * l1
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)) + lam * l1
+
+
 def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | None, g_optimizer, d_optimizer,
-               source: torch.Tensor, target: torch.Tensor, lam: float = LAMBDA_L1) -> dict[str, float]:
+               source: torch.Tensor, target: torch.Tensor, lam: float = LAMBDA_L1,
+               loss=None) -> dict[str, float]:
     """One pix2pix step on a batch (source, target), both in [0, 1]: D once, then G once. Returns the losses.
 
     With ``discriminator`` None, G is trained on L1 alone (the baseline the paper compares with). Losses: "d" (D's
     cross-entropy on real and generated pairs, halved as in the paper), "g_gan" (G's non-saturating loss
-    −log D(x, G(x))), "l1" (mean |y − G(x)|, in [0, 1] units), "g" (g_gan + λ·l1).
+    −log D(x, G(x))), "l1" (mean |y − G(x)|, in [0, 1] units), "g" (g_gan + λ·l1). ``loss``: G's loss function,
+    ``generator_loss`` by default (notebook 07 passes the student's own).
     """
+    loss = loss or generator_loss
     generator.train()
     fake = generator(source)
     losses = {}
@@ -229,11 +265,11 @@ def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | Non
         d_optimizer.step()
         losses["d"] = d_loss.item()
         fooled = discriminator(source, fake)
-        g_gan = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))  # −log D(x, G(x))
     else:
-        g_gan = torch.zeros((), device=fake.device)
+        fooled = None
+    g_loss = loss(fooled, fake, target, lam) if fooled is not None else lam * (fake - target).abs().mean()
+    g_gan = generator_loss(fooled, fake, target, 0.0).detach()  # the cGAN term alone (0 without D)
     l1 = (fake - target).abs().mean()
-    g_loss = g_gan + lam * l1
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()
@@ -246,3 +282,105 @@ def optimizers(generator: nn.Module, discriminator: nn.Module | None, lr: float 
     g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
     d = None if discriminator is None else torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     return g, d
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Evaluation: the FCN-score and sharpness
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def segment(segmenter: UNetGenerator, photos: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
+    """The segmentation network's label maps for (N, 3, H, W) photos in [0, 1]: (N, H, W) int64."""
+    segmenter.eval()
+    return torch.cat([segmenter(photos[i:i + batch_size]).argmax(1) for i in range(0, len(photos), batch_size)])
+
+
+@torch.no_grad()
+def translate(generator: UNetGenerator, sources: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
+    """G(x) for a stack of inputs (N, C, H, W) in [0, 1], in eval mode (dropout off, BatchNorm's running
+    statistics): (N, out_channels, H, W) in [0, 1]."""
+    generator.eval()
+    return torch.cat([generator(sources[i:i + batch_size]) for i in range(0, len(sources), batch_size)])
+
+
+def fcn_score(segmenter: UNetGenerator, photos: torch.Tensor, labels: torch.Tensor) -> float:
+    """The FCN-score of the pix2pix paper at small scale: the per-pixel accuracy with which ``segmenter`` (trained on
+    real photos) recovers ``labels`` (N, H, W) from ``photos`` (N, 3, H, W). On generated photos it measures whether
+    G drew what the label map asked for, in a way a network trained on real photos recognises."""
+    return (segment(segmenter, photos) == labels).float().mean().item()
+
+
+def power_spectrum(images: torch.Tensor, bins: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+    """The radially averaged power spectrum of the images' luminance: (frequencies (bins,) in cycles per pixel,
+    mean power (bins,)). Plotted on a log scale, blur shows as a curve that falls below the truth's at high
+    frequencies."""
+    y = images.float().mean(1)
+    y = y - y.mean((-2, -1), keepdim=True)
+    power = (torch.fft.fft2(y).abs() ** 2 / (y.shape[-2] * y.shape[-1])).mean(0)
+    radius = (torch.fft.fftfreq(y.shape[-2])[:, None] ** 2 + torch.fft.fftfreq(y.shape[-1])[None, :] ** 2).sqrt()
+    which = (radius / 0.5 * bins).long().clamp(max=bins - 1)  # ring index, up to the Nyquist frequency 0.5
+    sums = torch.zeros(bins).index_add_(0, which.flatten(), power.flatten())
+    counts = torch.zeros(bins).index_add_(0, which.flatten(), torch.ones(which.numel()))
+    return (torch.arange(bins) + 0.5) * 0.5 / bins, sums / counts.clamp(min=1)
+
+
+def high_frequency_energy(images: torch.Tensor, cutoff: float = 0.125) -> float:
+    """The mean power of the images' luminance at spatial frequencies above ``cutoff`` cycles per pixel (Nyquist is
+    0.5): fine detail and sharp edges. Blurry outputs have less of it than the photos they imitate.
+
+    E = 1/N Σ_n 1/(H·W) Σ_{|f| > cutoff} |FFT(Y_n − mean Y_n)(f)|²,  Y = mean of the RGB channels.
+    """
+    if images.ndim != 4:
+        raise ValueError(f"high_frequency_energy expects images (N, C, H, W), got {tuple(images.shape)}.")
+    y = images.float().mean(1)
+    y = y - y.mean((-2, -1), keepdim=True)
+    power = torch.fft.fft2(y).abs() ** 2 / (y.shape[-2] * y.shape[-1])
+    fy = torch.fft.fftfreq(y.shape[-2])[:, None]
+    fx = torch.fft.fftfreq(y.shape[-1])[None, :]
+    high = (fx**2 + fy**2).sqrt() > cutoff
+    return (power * high).sum((-2, -1)).mean().item()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The shipped networks of notebook 07
+# ---------------------------------------------------------------------------------------------------------------
+
+SIZE = 128  # the side of the images the shipped networks were trained on
+
+
+def pretrained_config(task: str) -> UNetConfig:
+    """The ``UNetConfig`` of the shipped generators ("facades": label image → photo, "edges": edge map → photo) and
+    of the façade segmentation network ("segmenter": photo → 12 class logits): one U-Net shape for all, 128-px
+    images down to a 2×2 bottleneck, 1.8 M parameters."""
+    channels = {"facades": (3, 3), "edges": (1, 3), "segmenter": (3, 12)}
+    if task not in channels:
+        raise ValueError(f"task must be one of {sorted(channels)}, got {task!r}.")
+    return UNetConfig(*channels[task], depth=6, width=16, dropout=0.0 if task == "segmenter" else 0.5,
+                      logits=task == "segmenter")
+
+
+def segmenter() -> UNetGenerator:
+    """The shipped façade segmentation network (``data/checkpoints/facade_segmenter.pt``), in eval mode: the
+    FCN-score's judge, trained on rendered façade photos only."""
+    from dataclasses import asdict
+
+    from coursekit import checkpoints
+
+    model = UNetGenerator(pretrained_config("segmenter"))
+    return checkpoints.load_shipped(model, "facade_segmenter", asdict(model.config)).eval()
+
+
+def pretrained(task: str, loss: str) -> UNetGenerator:
+    """A shipped pix2pix generator in eval mode: ``task`` "facades" or "edges", ``loss`` "l1" (L1 alone) or "gan"
+    (cGAN + λ·L1). Made by ``python -m coursekit.train pix2pix_TASK_LOSS``."""
+    from dataclasses import asdict
+
+    from coursekit import checkpoints
+
+    if task not in ("facades", "edges"):
+        raise ValueError(f"task must be 'facades' or 'edges', got {task!r}.")
+    if loss not in ("l1", "gan"):
+        raise ValueError(f"loss must be 'l1' (L1 alone) or 'gan' (cGAN + λ·L1), got {loss!r}.")
+    model = UNetGenerator(pretrained_config(task))
+    return checkpoints.load_shipped(model, f"pix2pix_{task}_{loss}", asdict(model.config)).eval()

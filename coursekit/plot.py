@@ -198,3 +198,24 @@ def ab_plane(ax, values: torch.Tensor | None = None, bins: torch.Tensor | None =
     ax.set_xlabel("a  (green ← → red)")
     ax.set_ylabel("b  (blue ← → yellow)")
     return shown
+
+
+def gan_snapshot(ax, snapshot, real: torch.Tensor | None = None, extent: float = 1.6, title: str | None = None):
+    """Draw a 2-D GAN's ``coursekit.gan.Snapshot`` on ``ax``: D's probability of "real" over the plane (blue: fake,
+    red: real), the real points (light) and the generated ones (black)."""
+    ax.clear()
+    field(ax, snapshot.surface, extent, vmin=0.0, vmax=1.0, alpha=0.8)
+    if real is not None:
+        ax.scatter(*real.T.cpu().numpy(), s=2, c="white", alpha=0.6, linewidths=0)
+    ax.scatter(*snapshot.points.T.cpu().numpy(), s=3, c="black", alpha=0.7, linewidths=0)
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xticks=[], yticks=[], aspect="equal")
+    ax.set_title(title or f"step {snapshot.step}: {snapshot.modes}/8 modes", fontsize=9)
+
+
+def tile(images: torch.Tensor, ncols: int = 8, padding: int = 1) -> np.ndarray:
+    """(N, C, H, W) images in [0, 1] tiled into one array for ``imshow``: (rows·H, ncols·W) for C = 1, else
+    (rows·H, ncols·W, 3), with ``padding`` pixels of black between them."""
+    from torchvision.utils import make_grid
+
+    grid = make_grid(images.detach().cpu().float(), nrow=ncols, padding=padding)  # always 3 channels
+    return grid[0].numpy() if images.shape[1] == 1 else grid.permute(1, 2, 0).numpy()

@@ -11,6 +11,9 @@ The shipped checkpoints are made by documented, reproducible commands (seeded; a
     python -m coursekit.train gated_pixelcnn # data/checkpoints/gated_pixelcnn.pt (notebook 04)
     python -m coursekit.train colorize_l2    # data/checkpoints/colorize_l2.pt (notebook 05)
     python -m coursekit.train colorize_classes # data/checkpoints/colorize_classes.pt (notebook 05)
+    python -m coursekit.train dcgan_digits   # data/checkpoints/dcgan_digits.pt (notebook 07)
+    python -m coursekit.train facade_segmenter # data/checkpoints/facade_segmenter.pt (notebook 07; make it first)
+    python -m coursekit.train pix2pix_facades_l1 / pix2pix_facades_gan / pix2pix_edges_l1 / pix2pix_edges_gan
 
 Each stores its configuration, its training data and steps, the time it took and the metrics measured at the end.
 """
@@ -301,8 +304,162 @@ def train_colorize_classes(steps: int = 3000, seed: int = 0):
     return train_colorize("classes", steps=steps, seed=seed)
 
 
+def train_dcgan_digits(steps: int = 6000, rounds: int = 2, seed: int = 0, batch_size: int = 64):
+    """The DCGAN of notebook 07 on rendered digits (DCGAN's Adam: 2·10⁻⁴, β1 = 0.5); return (model, metrics,
+    training). Metrics: how notebook 02's digit classifier reads 1,000 samples (noise seed 1)."""
+    from coursekit import gan
+    from coursekit.data import digits
+
+    seed_everything(seed)
+    model = gan.DCGAN(gan.DCGANConfig())
+    g_optimizer, d_optimizer = gan.optimizers(model, lr=2e-4, beta1=0.5)
+    g = torch.Generator().manual_seed(seed)
+    per_round = steps // rounds
+    start = time.perf_counter()
+    for r in range(rounds):
+        images, _ = digits.render_digits(30_000, "train", seed=2000 + r)
+        for _ in progress(range(per_round), desc=f"round {r + 1}/{rounds}"):
+            gan.train_step(model, g_optimizer, d_optimizer, images[torch.randint(0, len(images), (batch_size,),
+                                                                                  generator=g)])
+    metrics = dcgan_metrics(model.eval())
+    training = _record("dcgan_digits", steps, batch_size,
+                       f"{rounds} × 30,000 rendered digits (training fonts, seeds 2000–{2000 + rounds - 1})",
+                       "1,000 samples (noise seed 1) read by the shipped digit_cnn", start)
+    return model, metrics, training
+
+
+@torch.no_grad()
+def dcgan_metrics(model: nn.Module, n: int = 1000, seed: int = 1) -> dict[str, float]:
+    """How the shipped digit classifier reads ``n`` DCGAN samples: the share it reads with confidence ≥ 0.9, how
+    many of the ten classes appear among its readings, and the smallest class's share."""
+    from coursekit.models import digit_classifier
+
+    samples = model.eval().sample(n, torch.Generator().manual_seed(seed))
+    confidence, digit = digit_classifier()(samples).softmax(1).max(1)
+    counts = torch.bincount(digit, minlength=10)
+    return {"confident_share": (confidence >= 0.9).float().mean().item(), "classes": int((counts > 0).sum()),
+            "rarest_class_share": (counts.min() / n).item()}
+
+
+def pix2pix_data(task: str, n: int, split: str = "train", seed: int = 0):
+    """(sources, targets) of ``pix2pix.SIZE`` = 128 px for a pix2pix task; "facades" also returns the label maps
+    (n, H, W) as third element. The test split uses held-out façade seeds (odd) and the held-out photographs."""
+    from coursekit import pix2pix
+    from coursekit.data import facades, photos
+
+    if task == "facades":
+        images, labels = facades.render_facades(n, pix2pix.SIZE, seed=2 * seed + (split == "test"))
+        return facades.labels_to_rgb(labels), images, labels
+    if task == "edges":
+        return photos.edges2photos(n, pix2pix.SIZE, split, seed)
+    raise ValueError(f"task must be 'facades' or 'edges', got {task!r}.")
+
+
+def _flips(batch: list[torch.Tensor], g: torch.Generator) -> list[torch.Tensor]:
+    """The same random left-right flip for every tensor of a batch (sources, targets, labels)."""
+    flip = torch.rand(len(batch[0]), generator=g) < 0.5
+    return [torch.where(flip.view(-1, *[1] * (t.ndim - 1)), t.flip(-1), t) for t in batch]
+
+
+def train_facade_segmenter(steps: int = 3000, seed: int = 0, batch_size: int = 8):
+    """The FCN-score's segmentation network: the U-Net with 12 class logits, trained on real (rendered) façade
+    photos to recover their label maps; return (model, metrics, training)."""
+    from coursekit import pix2pix
+
+    seed_everything(seed)
+    model = pix2pix.UNetGenerator(pix2pix.pretrained_config("segmenter"))
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 0.5 * (1 + math.cos(math.pi * s / steps)))
+    g = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    _, photos_, labels = pix2pix_data("facades", 3000, seed=50)
+    for _ in progress(range(steps), desc="segmenter"):
+        pick = torch.randint(0, len(photos_), (batch_size,), generator=g)
+        x, y = _flips([photos_[pick], labels[pick]], g)
+        loss = F.cross_entropy(model.train()(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    checkpoints.halved(model)
+    _, test_photos, test_labels = pix2pix_data("facades", 300, "test", seed=0)
+    metrics = {"pixel_accuracy": pix2pix.fcn_score(model, test_photos, test_labels)}
+    training = _record("facade_segmenter", steps, batch_size, "3,000 rendered façades of 128 px (seed 100); flips",
+                       "300 held-out façades (seed 1)", start)
+    return model, metrics, training
+
+
+D_NORM, D_WIDTH, D_LAYERS = "instance", 32, 3  # the PatchGAN of the shipped cGAN generators: 70×70 patches
+
+
+def train_pix2pix(task: str, adversarial: bool, steps: int = 4000, seed: int = 0, batch_size: int = 8,
+                  from_l1: bool = True):
+    """A shipped pix2pix generator: ``task`` "facades" or "edges", trained on L1 alone or on cGAN + 100·L1 with a
+    70×70 PatchGAN (Adam 2·10⁻⁴, β1 = 0.5, constant for the first half then decayed linearly to 0, as in the
+    paper); return (generator, metrics, training).
+
+    The cGAN generator starts from the shipped L1 one (``from_l1``; make ``pix2pix_TASK_l1`` first), as GANs for
+    image restoration often do: on this CPU budget a cGAN trained from scratch was still drawing grid-like artefacts
+    after 4,000 steps. Its PatchGAN normalises each image alone (InstanceNorm): with BatchNorm, D sees a batch of
+    real pairs and a batch of generated ones and can tell them apart by their batch statistics.
+    """
+    from coursekit import pix2pix
+
+    seed_everything(seed)
+    name = f"pix2pix_{task}_{'gan' if adversarial else 'l1'}"
+    config = pix2pix.pretrained_config(task)
+    generator = pix2pix.UNetGenerator(config)
+    if adversarial and from_l1:  # start from the shipped L1 generator: the cGAN term then only adds what L1 misses
+        generator.load_state_dict(pix2pix.pretrained(task, "l1").state_dict())
+    discriminator = (pix2pix.PatchDiscriminator(pix2pix.PatchDiscriminatorConfig(config.in_channels, 3, layers=D_LAYERS,
+                                                                                  width=D_WIDTH, norm=D_NORM))
+                     if adversarial else None)
+    g_optimizer, d_optimizer = pix2pix.optimizers(generator, discriminator)
+    decay = lambda s: min(1.0, 2 * (1 - s / steps))  # noqa: E731 (constant, then linear to 0)
+    schedules = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (g_optimizer, d_optimizer) if o is not None]
+    g = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    sources, targets = pix2pix_data(task, 3000, seed=50)[:2]
+    for _ in progress(range(steps), desc=name):
+        pick = torch.randint(0, len(sources), (batch_size,), generator=g)
+        x, y = _flips([sources[pick], targets[pick]], g)
+        pix2pix.train_step(generator, discriminator, g_optimizer, d_optimizer, x, y)
+        for schedule in schedules:
+            schedule.step()
+    checkpoints.halved(generator)
+    metrics = pix2pix_metrics(generator, task)
+    data = ("3,000 rendered façades of 128 px (seed 100), label images → photos" if task == "facades" else
+            "3,000 crops of 128 px of the training photos (seed 50), Canny edges → crops")
+    test = ("300 held-out façades (seed 1); FCN-score by the shipped facade_segmenter" if task == "facades" else
+            "300 crops of the held-out photos (seed 0)")
+    loss = (f"cGAN + 100·L1, from pix2pix_{task}_l1" if adversarial and from_l1 else
+            "cGAN + 100·L1" if adversarial else "L1")
+    training = _record(name, steps, batch_size, f"{data}; flips; {loss}", test, start)
+    return generator, metrics, training
+
+
+def pix2pix_metrics(generator: nn.Module, task: str) -> dict[str, float]:
+    """A generator's measures on held-out pairs: mean L1 error, high-frequency energy relative to the truth's, and
+    for façades the FCN-score (the shipped segmenter's per-pixel accuracy on the generated photos)."""
+    from coursekit import pix2pix
+
+    data = pix2pix_data(task, 300, "test", seed=0)
+    fake = pix2pix.translate(generator, data[0])
+    metrics = {"l1": (fake - data[1]).abs().mean().item(),
+               "high_frequency_ratio": pix2pix.high_frequency_energy(fake) / pix2pix.high_frequency_energy(data[1])}
+    if task == "facades":
+        metrics["fcn_score"] = pix2pix.fcn_score(pix2pix.segmenter(), fake, data[2])
+    return metrics
+
+
 RECIPES = {"digit_cnn": train_digit_cnn, "natural_cnn": train_natural_cnn, "gated_pixelcnn": train_gated_pixelcnn,
-           "colorize_l2": train_colorize_l2, "colorize_classes": train_colorize_classes}
+           "colorize_l2": train_colorize_l2, "colorize_classes": train_colorize_classes,
+           "dcgan_digits": train_dcgan_digits, "facade_segmenter": train_facade_segmenter,
+           "pix2pix_facades_l1": lambda steps=4000: train_pix2pix("facades", False, steps),
+           "pix2pix_facades_gan": lambda steps=3000: train_pix2pix("facades", True, steps),  # from the L1 one
+           "pix2pix_edges_l1": lambda steps=4000: train_pix2pix("edges", False, steps),
+           "pix2pix_edges_gan": lambda steps=2000: train_pix2pix("edges", True, steps)}  # from the L1 one
+HALF = {"facade_segmenter", "pix2pix_facades_l1", "pix2pix_facades_gan", "pix2pix_edges_l1", "pix2pix_edges_gan"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     recipe = RECIPES[args.name]
     model, metrics, training = recipe() if args.steps is None else recipe(steps=args.steps)
     out = args.out or checkpoints.checkpoint_path(args.name)
-    checkpoints.save(out, model, args.name, asdict(model.config), metrics, training)
+    checkpoints.save(out, model, args.name, asdict(model.config), metrics, training, half=args.name in HALF)
     print(f"wrote {out}: {metrics} in {training['seconds']} s")
     return 0
 

@@ -17,6 +17,7 @@ REFERENCES = [
     (check_neuron, ck.neuron.neuron),
     (ck.checks.check_annealed_mean, ck.color.annealed_mean),
     (ck.checks.check_gram_matrix, ck.gram.gram_matrix),
+    (ck.checks.check_generator_loss, ck.pix2pix.generator_loss),
 ]
 
 

@@ -50,3 +50,20 @@ def test_modes_covered():
     assert gan.modes_covered(collapsed, centres, std=0.05)[0] == 1
     two = torch.cat([collapsed[:970], centres[5] + 0.01 * torch.randn(30, 2)])  # 3% on a second mode: not enough
     assert gan.modes_covered(two, centres, std=0.05)[0] == 1
+
+
+def test_dcgan_shapes_and_a_step():
+    torch.manual_seed(0)
+    model = gan.DCGAN(gan.DCGANConfig(noise=8, width=8))
+    images = model.sample(5, torch.Generator().manual_seed(0))
+    assert images.shape == (5, 1, 28, 28) and images.min() >= 0 and images.max() <= 1
+    assert model.score(images).shape == (5,)
+    with pytest.raises(ValueError, match=r"\(B, 1, 28, 28\)"):
+        model.score(torch.zeros(2, 1, 32, 32))
+    g_opt, d_opt = gan.optimizers(model, lr=2e-4)
+    before = [p.detach().clone() for p in model.parameters()]
+    losses = gan.train_step(model, g_opt, d_opt, torch.rand(8, 1, 28, 28))
+    assert all(isinstance(v, float) for v in losses.values())
+    changed = [not torch.equal(a, b) for a, b in zip(before, model.parameters())]
+    n_g = len(list(model.generator.parameters()))
+    assert any(changed[:n_g]) and any(changed[n_g:])

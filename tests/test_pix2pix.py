@@ -77,3 +77,68 @@ def test_signed_conversions_round_trip():
     x = torch.rand(2, 3, 4, 4)
     assert torch.allclose(P.from_signed(P.to_signed(x)), x)
     assert P.to_signed(torch.zeros(1)).item() == -1 and P.to_signed(torch.ones(1)).item() == 1
+
+
+def test_unet_with_logits_segments():
+    seg = P.UNetGenerator(P.UNetConfig(in_channels=3, out_channels=12, depth=4, width=8, logits=True))
+    out = seg(torch.rand(2, 3, 32, 32))
+    assert out.shape == (2, 12, 32, 32) and (out.min() < 0 or out.max() > 1)  # raw logits, no Tanh
+    assert P.segment(seg, torch.rand(3, 3, 32, 32), batch_size=2).shape == (3, 32, 32)
+
+
+class _Oracle(torch.nn.Module):
+    """A 'segmenter' that reads the class from the red channel: k/10 → k."""
+
+    config = P.UNetConfig(logits=True)
+
+    def forward(self, x):
+        k = (x[:, 0] * 10).round().long()
+        return torch.nn.functional.one_hot(k, 12).permute(0, 3, 1, 2).float()
+
+
+def test_fcn_score_is_the_per_pixel_accuracy():
+    labels = torch.randint(0, 10, (2, 8, 8))
+    photos = (labels[:, None].float() / 10).expand(2, 3, 8, 8).clone()
+    assert P.fcn_score(_Oracle(), photos, labels) == 1.0
+    photos[0, 0, :4] = 0.95  # a quarter of the pixels now read as class 10 (in image 0: half its rows)
+    expected = (labels[0, 4:] == labels[0, 4:]).sum() + (labels[0, :4] == 10).sum() + labels[1].numel()
+    assert P.fcn_score(_Oracle(), photos, labels) == pytest.approx(expected.item() / labels.numel())
+
+
+def test_high_frequency_energy():
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(3, 3, 32, 32, generator=g)
+    y = images.mean(1)
+    # with no cutoff it is the total power around the mean (Parseval): Σ (y − ȳ)², averaged over images
+    total = ((y - y.mean((-2, -1), keepdim=True)) ** 2).sum((-2, -1)).mean()
+    assert P.high_frequency_energy(images, cutoff=0.0) == pytest.approx(total.item(), rel=1e-4)
+    blurred = torch.nn.functional.avg_pool2d(images, 3, 1, 1, count_include_pad=False)
+    assert P.high_frequency_energy(blurred) < 0.3 * P.high_frequency_energy(images)
+    flat = torch.full((1, 3, 16, 16), 0.5)
+    assert P.high_frequency_energy(flat) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_generator_loss_is_cgan_plus_lambda_l1():
+    logits = torch.tensor([[0.0, 2.0]])
+    fake, target = torch.full((1, 3, 2, 2), 0.5), torch.full((1, 3, 2, 2), 0.25)
+    gan = -(torch.log(torch.sigmoid(logits))).mean()
+    assert P.generator_loss(logits, fake, target, 100).item() == pytest.approx(gan.item() + 25, rel=1e-6)
+    assert P.generator_loss(None, fake, target, 100).item() == pytest.approx(25, rel=1e-6)
+
+
+GENERATOR_LOSS_MISTAKES = {
+    "saturating": lambda lo, f, t, lam: torch.log1p(-torch.sigmoid(lo)).mean() + lam * (f - t).abs().mean(),
+    "not weighted": lambda lo, f, t, lam: P.generator_loss(lo, f, t, 0) + (f - t).abs().mean(),
+    "squared (L2)": lambda lo, f, t, lam: P.generator_loss(lo, f, t, 0) + lam * ((f - t) ** 2).mean(),
+    "*mean* probability": lambda lo, f, t, lam: -torch.log(torch.sigmoid(lo).mean()) + lam * (f - t).abs().mean(),
+    "sums over pixels": lambda lo, f, t, lam: P.generator_loss(lo, f, t, 0) + lam * (f - t).abs().sum(),
+}
+
+
+@pytest.mark.parametrize("hint", list(GENERATOR_LOSS_MISTAKES))
+def test_generator_loss_mistakes_get_their_hint(hint):
+    from coursekit.checks import CheckFailed, check_generator_loss
+
+    with pytest.raises(CheckFailed) as err:
+        check_generator_loss(GENERATOR_LOSS_MISTAKES[hint])
+    assert hint in str(err.value)
