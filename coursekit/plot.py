@@ -219,3 +219,11 @@ def tile(images: torch.Tensor, ncols: int = 8, padding: int = 1) -> np.ndarray:
 
     grid = make_grid(images.detach().cpu().float(), nrow=ncols, padding=padding)  # always 3 channels
     return grid[0].numpy() if images.shape[1] == 1 else grid.permute(1, 2, 0).numpy()
+
+
+def arrows_between(fig, axes, labels) -> None:
+    """Write ``labels[k]`` (for example "→ G →") in the gap between ``axes[k]`` and ``axes[k + 1]`` of ``fig``: a
+    pipeline drawn left to right. Leave room with ``plt.subplots(..., gridspec_kw={"wspace": 0.4})``."""
+    for left, right, label in zip(axes[:-1], axes[1:], labels):
+        a, b = left.get_position(), right.get_position()
+        fig.text((a.x1 + b.x0) / 2, (a.y0 + a.y1) / 2, label, ha="center", va="center", fontsize=11)
