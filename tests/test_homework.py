@@ -95,7 +95,7 @@ def test_student_version_runs_with_not_implemented_messages(number, tmp_path):
     for cell in checks:
         out = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
         assert "is not implemented yet" in out, cell.source
-    assert sum("Using the reference" in p for p in printed) >= len(checks), "cells after a blank exercise say so"
+    assert sum(p.count("Using the reference") for p in printed) >= len(checks), "later cells say they fall back"
 
 
 def test_count_slides_counts_leaf_sections():
