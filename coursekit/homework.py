@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from coursekit.notebooks import _write_atomically
 from coursekit.runtime import PROJECT_ROOT
 
 BUILD_DIR = PROJECT_ROOT / "build"
@@ -229,9 +230,3 @@ def summary(rows: list[BuildRow], out_dir: Path = BUILD_DIR) -> str:
     lines.append(f"| **total** | {sum(r.ok for r in rows)}/{len(rows)} ok | | | | | {total:.1f} s in all |")
     return "\n".join(lines)
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
