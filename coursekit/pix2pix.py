@@ -267,9 +267,9 @@ def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | Non
         fooled = discriminator(source, fake)
     else:
         fooled = None
-    g_loss = loss(fooled, fake, target, lam) if fooled is not None else lam * (fake - target).abs().mean()
-    g_gan = generator_loss(fooled, fake, target, 0.0).detach()  # the cGAN term alone (0 without D)
     l1 = (fake - target).abs().mean()
+    g_loss = loss(fooled, fake, target, lam) if fooled is not None else lam * l1
+    g_gan = generator_loss(fooled, fake, target, 0.0).detach()  # the cGAN term alone (0 without D)
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()

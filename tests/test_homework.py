@@ -81,7 +81,7 @@ def test_deck_has_ten_slides_and_the_lecture_titles(number):
 
 
 @pytest.mark.parametrize("number", list(NOTEBOOKS))
-def test_student_version_runs_with_not_implemented_messages(number, tmp_path):
+def test_student_version_runs_with_not_implemented_messages(number):
     """Executed as a student first gets it: no error, each check says "not implemented yet", and the cells after it
     use the reference."""
     student = homework.student_notebook(NOTEBOOKS[number])
