@@ -78,8 +78,11 @@ def halved(model: torch.nn.Module) -> torch.nn.Module:
     return model
 
 
-def load(path: Path, name: str, config: dict | None = None) -> dict:
+def load(path: Path, name: str, config: dict | None = None, added: dict | None = None) -> dict:
     """Read the checkpoint at ``path`` and check that it is the model ``name`` with ``config``; return its dict.
+
+    added: configuration fields introduced after some checkpoints were made, each with the value that builds the
+    model those checkpoints hold; a file without such a field is read as having that value.
 
     Raises ``CheckpointError`` for a missing, corrupt or foreign file, another format version, another model or
     another configuration, with the command that makes a matching checkpoint.
@@ -101,8 +104,9 @@ def load(path: Path, name: str, config: dict | None = None) -> dict:
                               f"{payload.get('format_version')}, this version reads {FORMAT_VERSION}); {remake}.")
     if payload.get("name") != name:
         raise CheckpointError(f"{path.name} holds the model {payload.get('name')!r}, not {name!r}.")
-    if config is not None and payload.get("config") != dict(config):
-        saved, wanted = payload.get("config", {}), dict(config)
+    saved = {**(added or {}), **payload.get("config", {})}
+    if config is not None and saved != dict(config):
+        wanted = dict(config)
         diff = ", ".join(f"{k}: {saved.get(k)!r} in the file, {wanted.get(k)!r} asked for"
                          for k in sorted(set(saved) | set(wanted)) if saved.get(k) != wanted.get(k))
         raise CheckpointError(f"{path.name} was trained with another configuration ({diff}); {remake}, or build the "
@@ -110,12 +114,13 @@ def load(path: Path, name: str, config: dict | None = None) -> dict:
     return payload
 
 
-def load_shipped(model: torch.nn.Module, name: str, config: dict) -> torch.nn.Module:
-    """Load the shipped checkpoint ``name`` into ``model`` (built with ``config``); return the model.
+def load_shipped(model: torch.nn.Module, name: str, config: dict, added: dict | None = None) -> torch.nn.Module:
+    """Load the shipped checkpoint ``name`` into ``model`` (built with ``config``; ``added`` as for ``load``);
+    return the model.
 
     The model also gets ``.metrics`` (measured when it was trained) and ``.training_record`` (command, data, steps).
     """
-    payload = load(checkpoint_path(name), name, config)
+    payload = load(checkpoint_path(name), name, config, added)
     model.load_state_dict(payload["state_dict"])
     model.metrics = payload["metrics"]
     model.training_record = payload["training"]

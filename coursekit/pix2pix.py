@@ -56,6 +56,7 @@ class UNetConfig:
     width: int = 32
     dropout: float = 0.5
     logits: bool = False  # True: return the last layer's raw outputs (a segmentation net: one logit per class)
+    upsample: str = "transposed"  # "transposed": ConvTranspose(4×4, stride 2), the paper's; "resize": ×2 + Conv(3×3)
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -71,8 +72,19 @@ def _down(c_in: int, c_out: int, norm: bool, kind: str = "batch") -> nn.Sequenti
     return nn.Sequential(*layers)
 
 
-def _up(c_in: int, c_out: int, dropout: float) -> nn.Sequential:
-    layers = [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out)]  # doubles H and W
+def _upsampling(c_in: int, c_out: int, kind: str, bias: bool) -> nn.Module:
+    """A layer that doubles H and W. "transposed": ConvTranspose(4×4, stride 2), whose kernel overlaps unevenly
+    and tends to print a checkerboard; "resize": nearest-neighbour ×2 then Conv(3×3), which cannot (Odena, Dumoulin
+    & Olah 2016, «Deconvolution and Checkerboard Artifacts»)."""
+    if kind == "transposed":
+        return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias)
+    if kind == "resize":
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1, bias=bias))
+    raise ValueError(f"upsample must be 'transposed' or 'resize', got {kind!r}.")
+
+
+def _up(c_in: int, c_out: int, dropout: float, kind: str = "transposed") -> nn.Sequential:
+    layers = [_upsampling(c_in, c_out, kind, bias=False), nn.BatchNorm2d(c_out)]  # doubles H and W
     if dropout:
         layers.append(nn.Dropout(dropout))
     layers.append(nn.ReLU())
@@ -85,8 +97,9 @@ class UNetGenerator(nn.Module):
     U-Net then segments images (the FCN-score's segmentation network).
 
     Encoder: ``depth`` Conv(4×4, stride 2) + LeakyReLU(0.2) layers (BatchNorm except on the first and the innermost).
-    Decoder: ``depth`` ConvTranspose(4×4, stride 2) + BatchNorm + ReLU layers, each fed with the previous decoder
-    output concatenated with the encoder output of the same size; Tanh at the end.
+    Decoder: ``depth`` upsampling layers (``config.upsample``: ConvTranspose(4×4, stride 2) as in the paper, or
+    nearest-neighbour ×2 then Conv(3×3), free of checkerboard artefacts) + BatchNorm + ReLU, each fed with the
+    previous decoder output concatenated with the encoder output of the same size; Tanh at the end.
     """
 
     def __init__(self, config: UNetConfig = UNetConfig()):
@@ -102,9 +115,9 @@ class UNetGenerator(nn.Module):
         for i in reversed(range(1, c.depth)):  # from the innermost up to the second layer
             c_in = widths[i] if i == c.depth - 1 else 2 * widths[i]  # the innermost has no skip to concatenate
             dropout = c.dropout if i >= c.depth - 3 else 0.0
-            up.append(_up(c_in, widths[i - 1], dropout))
+            up.append(_up(c_in, widths[i - 1], dropout, c.upsample))
         self.up = nn.ModuleList(up)
-        self.out = nn.ConvTranspose2d(2 * widths[0], c.out_channels, 4, 2, 1)
+        self.out = _upsampling(2 * widths[0], c.out_channels, c.upsample, bias=True)
 
     def extra_repr(self) -> str:
         c = self.config
@@ -349,15 +362,20 @@ def high_frequency_energy(images: torch.Tensor, cutoff: float = 0.125) -> float:
 SIZE = 128  # the side of the images the shipped networks were trained on
 
 
+# UNetConfig fields added after some checkpoints shipped, with the value those checkpoints were made with
+ADDED_CONFIG = {"upsample": "transposed"}
+
+
 def pretrained_config(task: str) -> UNetConfig:
     """The ``UNetConfig`` of the shipped generators ("facades": label image → photo, "edges": edge map → photo) and
-    of the façade segmentation network ("segmenter": photo → 12 class logits): one U-Net shape for all, 128-px
-    images down to a 2×2 bottleneck, 1.8 M parameters."""
+    of the façade segmentation network ("segmenter": photo → 12 class logits): 128-px images down to a 2×2
+    bottleneck. The façade generators upsample by resizing (no checkerboard on their cGAN outputs, 1.3 M
+    parameters); the others use the paper's transposed convolutions (1.8 M)."""
     channels = {"facades": (3, 3), "edges": (1, 3), "segmenter": (3, 12)}
     if task not in channels:
         raise ValueError(f"task must be one of {sorted(channels)}, got {task!r}.")
     return UNetConfig(*channels[task], depth=6, width=16, dropout=0.0 if task == "segmenter" else 0.5,
-                      logits=task == "segmenter")
+                      logits=task == "segmenter", upsample="resize" if task == "facades" else "transposed")
 
 
 def segmenter() -> UNetGenerator:
@@ -368,7 +386,7 @@ def segmenter() -> UNetGenerator:
     from coursekit import checkpoints
 
     model = UNetGenerator(pretrained_config("segmenter"))
-    return checkpoints.load_shipped(model, "facade_segmenter", asdict(model.config)).eval()
+    return checkpoints.load_shipped(model, "facade_segmenter", asdict(model.config), ADDED_CONFIG).eval()
 
 
 def pretrained(task: str, loss: str) -> UNetGenerator:
@@ -383,4 +401,4 @@ def pretrained(task: str, loss: str) -> UNetGenerator:
     if loss not in ("l1", "gan"):
         raise ValueError(f"loss must be 'l1' (L1 alone) or 'gan' (cGAN + λ·L1), got {loss!r}.")
     model = UNetGenerator(pretrained_config(task))
-    return checkpoints.load_shipped(model, f"pix2pix_{task}_{loss}", asdict(model.config)).eval()
+    return checkpoints.load_shipped(model, f"pix2pix_{task}_{loss}", asdict(model.config), ADDED_CONFIG).eval()

@@ -66,6 +66,10 @@ def test_checkpoint_round_trip_and_refusals(tmp_path):
         checkpoints.load(path, "natural_cnn")
     with pytest.raises(CheckpointError, match=r"another configuration \(hidden: 128 in the file, 64 asked for\)"):
         checkpoints.load(path, "digit_cnn", {**config, "hidden": 64})
+    # a field added to the configuration after the checkpoint was made: read as the value it was made with
+    assert checkpoints.load(path, "digit_cnn", {**config, "new": "old way"}, added={"new": "old way"})
+    with pytest.raises(CheckpointError, match=r"new: 'old way' in the file, 'new way' asked for"):
+        checkpoints.load(path, "digit_cnn", {**config, "new": "new way"}, added={"new": "old way"})
     old = torch.load(path, weights_only=True)
     old["format_version"] = 0
     torch.save(old, tmp_path / "old.pt")

@@ -6,13 +6,29 @@ import torch
 from coursekit import pix2pix as P
 
 
+@pytest.mark.parametrize("upsample", ["transposed", "resize"])
 @pytest.mark.parametrize("size", [(64, 64), (128, 64), (128, 128)])
-def test_unet_keeps_the_size_and_the_range(size):
+def test_unet_keeps_the_size_and_the_range(size, upsample):
     torch.manual_seed(0)
-    g = P.UNetGenerator(P.UNetConfig(in_channels=1, out_channels=3, depth=6, width=8))
+    g = P.UNetGenerator(P.UNetConfig(in_channels=1, out_channels=3, depth=6, width=8, upsample=upsample))
     out = g(torch.rand(2, 1, *size))
     assert out.shape == (2, 3, *size)
     assert out.min() >= 0 and out.max() <= 1
+
+
+def test_resize_upsampling_has_no_checkerboard():
+    # a constant feature map stays constant through nearest ×2 + 3×3 conv (away from the border); through a
+    # stride-2 transposed 4×4 convolution, neighbouring outputs sum different numbers of kernel taps: a checkerboard
+    torch.manual_seed(0)
+    h = torch.ones(1, 8, 8, 8)
+    for kind in ("transposed", "resize"):
+        up = P._upsampling(8, 4, kind, bias=False)
+        out = up(h)[0, :, 2:-2, 2:-2]
+        assert out.shape[-1] == 12
+        spread = (out - out.mean((1, 2), keepdim=True)).abs().max().item()
+        assert (spread < 1e-5) == (kind == "resize"), (kind, spread)
+    with pytest.raises(ValueError, match="'transposed' or 'resize'"):
+        P.UNetGenerator(P.UNetConfig(upsample="bilinear"))
 
 
 def test_unet_refuses_sizes_it_cannot_halve():
