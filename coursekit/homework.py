@@ -6,8 +6,9 @@
   and the check cells are locked (read-only). The exercises' checks then print "not implemented yet" and the cells
   after them fall back to the reference (``coursekit.checks.working``), so "run all" still goes through.
 - **Slides** (``coursekit slides``): reveal.js decks made by nbconvert's slides exporter from the cells'
-  ``slideshow.slide_type`` metadata. reveal.js itself is fetched once from the npm registry (a pinned, checksummed
-  release) into ``build/slides/reveal.js/`` so that decks present offline; without it they load it from a CDN.
+  ``slideshow.slide_type`` metadata, numbered "slide / total". The libraries a deck loads (reveal.js, jQuery,
+  RequireJS, MathJax) are fetched once from the npm registry (pinned, checksummed releases) into ``build/slides/``
+  so that decks present offline, equations included; a library that cannot be fetched is loaded from a CDN.
 - **Build** (``coursekit build``): every notebook executed (with an HTML copy), its student version and its deck,
   with a progress line per notebook and a summary table.
 
@@ -41,12 +42,39 @@ LECTURE_SLIDES = {
            "CycleGAN", "Everybody Dance Now"),
 }
 
-# reveal.js as nbconvert's slides template expects it (4.x), from the npm registry, pinned by its SHA-256
-REVEAL_VERSION = "4.0.2"
-REVEAL_URL = f"https://registry.npmjs.org/reveal.js/-/reveal.js-{REVEAL_VERSION}.tgz"
-REVEAL_SHA256 = "0c234d5bfe539606c1af4bcc031f0d21ed99e264d90b7859abad34f7e3a0c587"
-REVEAL_CDN = f"https://unpkg.com/reveal.js@{REVEAL_VERSION}"
+@dataclass(frozen=True)
+class DeckLibrary:
+    """A JavaScript library nbconvert's slides template loads, as a pinned npm release: which files of the package
+    to keep (prefixes), in which folder beside the decks, and the exporter option (``trait``) that points at it."""
 
+    package: str
+    version: str
+    sha256: str
+    folder: str
+    keep: tuple[str, ...]
+    trait: str
+    url: str  # the deck's address for it, relative to the decks' folder
+    registry: str = "https://registry.npmjs.org"
+
+    @property
+    def tarball(self) -> str:
+        return f"{self.registry}/{self.package}/-/{self.package}-{self.version}.tgz"
+
+
+DECK_LIBRARIES = (
+    # reveal.js 4.x, the major version nbconvert's template targets
+    DeckLibrary("reveal.js", "4.0.2", "0c234d5bfe539606c1af4bcc031f0d21ed99e264d90b7859abad34f7e3a0c587",
+                "reveal.js", ("dist/", "plugin/"), "reveal_url_prefix", "reveal.js"),
+    DeckLibrary("jquery", "3.7.1", "68a9f787516da47c680e09c187bcbac4536b6f85d90eb882844e12919e583f53",
+                "jquery", ("dist/jquery.min.js",), "jquery_url", "jquery/dist/jquery.min.js"),
+    DeckLibrary("requirejs", "2.3.7", "31f3330c978fb28684622fe71165dc946432cf0210b2ea8a1ca0233e70f2737d",
+                "requirejs", ("require.js",), "require_js_url", "requirejs/require.js"),
+    # MathJax 2, whose API the template calls; only what TeX → CommonHTML needs
+    DeckLibrary("mathjax", "2.7.9", "7131e739848edc14aa661a5516995866b81a477fab8b039d7cc324930e71f786",
+                "mathjax", ("MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions/", "jax/input/TeX/",
+                            "jax/output/CommonHTML/", "jax/element/", "fonts/HTML-CSS/TeX/woff/", "localization/en/"),
+                "mathjax_url", "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"),
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Student versions
@@ -57,7 +85,13 @@ def student_notebook(path: Path):
     """The student version of the notebook at ``path`` (an nbformat notebook): solutions replaced by
     ``raise NotImplementedError()``, hidden tests, mark schemes and outputs cleared, graded cells locked."""
     import nbformat
-    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearOutput, ClearSolutions, LockCells
+    from nbgrader.preprocessors import (
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearOutput,
+        ClearSolutions,
+        LockCells,
+    )
 
     nb = nbformat.read(path, as_version=4)
     resources: dict = {}
@@ -83,39 +117,51 @@ def write_student(paths: list[Path], out_dir: Path = BUILD_DIR / "student") -> l
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def fetch_reveal(out_dir: Path, verbose: bool = True) -> str:
-    """Put reveal.js beside the decks (``out_dir/reveal.js/``) and return the prefix the decks should load it from:
-    "reveal.js" (local, works offline), or the CDN address when the npm registry cannot be reached (with a note)."""
+def fetch_deck_libraries(out_dir: Path, verbose: bool = True) -> dict[str, str]:
+    """Put the decks' libraries beside them (``out_dir/reveal.js/``, ``out_dir/mathjax/``, …) and return the slides
+    exporter's options that point at them. A library already there is kept; one that cannot be fetched (registry
+    unreachable, interrupted, not the pinned file) is left to the exporter's CDN address, with a note."""
     from coursekit.data.download import DownloadError, download
     from coursekit.runtime import data_dir
 
-    local = out_dir / "reveal.js"
-    if (local / "dist" / "reveal.js").is_file():
-        return "reveal.js"
-    archive = data_dir() / "reveal" / f"reveal.js-{REVEAL_VERSION}.tgz"
-    try:
-        download(REVEAL_URL, archive, sha256=REVEAL_SHA256, progress=verbose)
-    except DownloadError as err:  # unreachable, interrupted or not the pinned file
-        if verbose:
-            print(f"note: reveal.js could not be fetched ({err}); the decks will load it from {REVEAL_CDN}, "
-                  "so presenting them needs the internet.")
-        return REVEAL_CDN
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir) as staging:
+    options = {}
+    for lib in DECK_LIBRARIES:
+        local = out_dir / lib.folder
+        if not (local / ".complete").is_file():
+            archive = data_dir() / "deck_libraries" / f"{lib.package}-{lib.version}.tgz"
+            try:
+                download(lib.tarball, archive, sha256=lib.sha256, progress=verbose)
+            except DownloadError as err:
+                if verbose:
+                    print(f"note: {lib.package} could not be fetched ({err}); the decks will load it from a CDN, "
+                          "so presenting them needs the internet.")
+                continue
+            _unpack(archive, local, lib.keep)
+        options[lib.trait] = lib.url
+    return options
+
+
+def _unpack(archive: Path, target: Path, keep: tuple[str, ...]) -> None:
+    """Extract the files of an npm tarball whose path (below ``package/``) starts with one of ``keep`` into
+    ``target``, all at once: a staging folder renamed into place, marked complete, so no half-copy is ever used."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as staging:
         with tarfile.open(archive) as tar:
-            members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(("package/dist/",
-                                                                                        "package/plugin/"))]
+            members = [m for m in tar.getmembers()
+                       if m.isfile() and m.name.startswith(tuple(f"package/{k}" for k in keep))]
             tar.extractall(staging, members=members, filter="data")
-        shutil.rmtree(local, ignore_errors=True)
-        (Path(staging) / "package").rename(local)
-    return "reveal.js"
+        (Path(staging) / "package" / ".complete").touch()
+        shutil.rmtree(target, ignore_errors=True)
+        (Path(staging) / "package").rename(target)
 
 
-def slides_html(nb, reveal_prefix: str = REVEAL_CDN) -> str:
-    """A reveal.js deck (HTML) of the notebook ``nb``: one slide per "slide" cell, "subslide" cells below it."""
+def slides_html(nb, libraries: dict[str, str] | None = None) -> str:
+    """A reveal.js deck (HTML) of the notebook ``nb``: one slide per "slide" cell, "subslide" cells below it,
+    numbered "slide / total". ``libraries``: exporter options from ``fetch_deck_libraries`` (default: the CDN's)."""
     from nbconvert import SlidesExporter
 
-    exporter = SlidesExporter(reveal_url_prefix=reveal_prefix, reveal_scroll=True)
+    exporter = SlidesExporter(reveal_scroll=True, reveal_number="c/t", reveal_width="1280", reveal_height="800",
+                              **(libraries or {}))
     body, _ = exporter.from_notebook_node(nb)
     return body
 
@@ -155,7 +201,7 @@ def write_slides(paths: list[Path], out_dir: Path = BUILD_DIR / "slides", execut
     """
     import nbformat
 
-    prefix = fetch_reveal(out_dir, verbose=verbose)
+    libraries = fetch_deck_libraries(out_dir, verbose=verbose)
     written = []
     for path in paths:
         executed = executed_dir / path.name
@@ -167,7 +213,7 @@ def write_slides(paths: list[Path], out_dir: Path = BUILD_DIR / "slides", execut
                 print(f"note: {path.stem} has no executed copy in {executed_dir}; its deck has no figures "
                       f"(`coursekit run {path.stem[:2]}` first, or `coursekit build`).")
         target = out_dir / f"{path.stem}.slides.html"
-        _write_atomically(target, slides_html(nb, prefix))
+        _write_atomically(target, slides_html(nb, libraries))
         written.append(target)
     return written
 

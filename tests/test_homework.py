@@ -1,10 +1,18 @@
 """Student versions, slides and nbgrader: what instructors hand out and present, made from the source notebooks."""
 
+import dataclasses
+import functools
+import hashlib
 import html
+import http.server
+import io
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import threading
 
 import nbformat
 import pytest
@@ -109,11 +117,79 @@ def test_nbgrader_generate_assignment_accepts_the_sources(tmp_path):
     for path in NOTEBOOKS.values():
         shutil.copy(path, source / path.name)
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.root = '.'\n")
+    # nbgrader runs `alembic` from the environment's bin folder: on the PATH even when the venv is not activated
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
     done = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "course", "--force"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "PATH": path})
     assert done.returncode == 0, done.stdout + done.stderr
     released = sorted(p.name for p in (tmp_path / "release" / "course").glob("*.ipynb"))
     assert released == sorted(p.name for p in NOTEBOOKS.values())
     for path in (tmp_path / "release" / "course").glob("*.ipynb"):
         assert "BEGIN SOLUTION" not in path.read_text(encoding="utf-8")
 
+
+
+def _npm_tarball(files: dict[str, bytes]) -> bytes:
+    """An npm package tarball: every file below ``package/``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch):
+    """A local npm registry on 127.0.0.1 serving a tiny release of each deck library, and the libraries pinned to
+    it; returns the registry's address."""
+    folder = tmp_path / "registry"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{httpd.server_address[1]}"
+    libraries = []
+    for lib in homework.DECK_LIBRARIES:
+        body = _npm_tarball({f"{keep}x.js" if keep.endswith("/") else keep: b"// kept" for keep in lib.keep}
+                            | {"README.md": b"left out", "unpacked/big.js": b"left out"})
+        path = folder / lib.package / "-" / f"{lib.package}-{lib.version}.tgz"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(body)
+        libraries.append(dataclasses.replace(lib, registry=address, sha256=hashlib.sha256(body).hexdigest()))
+    monkeypatch.setattr(homework, "DECK_LIBRARIES", tuple(libraries))
+    monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path / "cache"))
+    yield address
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_deck_libraries_are_fetched_once_and_decks_point_at_them(registry, tmp_path):
+    options = homework.fetch_deck_libraries(tmp_path / "slides", verbose=False)
+    assert options == {lib.trait: lib.url for lib in homework.DECK_LIBRARIES}
+    for lib in homework.DECK_LIBRARIES:
+        folder = tmp_path / "slides" / lib.folder
+        assert (folder / ".complete").is_file()
+        assert all((folder / (f"{keep}x.js" if keep.endswith("/") else keep)).is_file() for keep in lib.keep)
+        assert not (folder / "README.md").exists() and not (folder / "unpacked").exists()  # only what decks need
+    deck = homework.slides_html(nbformat.read(NOTEBOOKS["01"], as_version=4), options)
+    for url in ["reveal.js/dist/reveal.css", "jquery/dist/jquery.min.js", "requirejs/require.js",
+                "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"]:
+        assert url in html.unescape(deck)
+    assert "cdnjs.cloudflare.com/ajax/libs/jquery" not in deck and "cdnjs.cloudflare.com/ajax/libs/mathjax" not in deck
+    # a second call uses what is there, even with the registry gone
+    gone = tuple(dataclasses.replace(lib, registry="http://127.0.0.1:1") for lib in homework.DECK_LIBRARIES)
+    homework.DECK_LIBRARIES = gone  # the registry fixture's monkeypatch restores the real ones
+    assert homework.fetch_deck_libraries(tmp_path / "slides", verbose=False) == options
+
+
+def test_deck_libraries_fall_back_to_the_cdn_when_unreachable(registry, tmp_path, monkeypatch, capsys):
+    unreachable = tuple(dataclasses.replace(lib, registry="http://127.0.0.1:1") for lib in homework.DECK_LIBRARIES)
+    monkeypatch.setattr(homework, "DECK_LIBRARIES", unreachable)
+    assert homework.fetch_deck_libraries(tmp_path / "slides") == {}
+    assert capsys.readouterr().out.count("will load it from a CDN") == len(homework.DECK_LIBRARIES)
+    assert not (tmp_path / "slides").exists() or not any((tmp_path / "slides").iterdir())  # nothing half-made
+    deck = homework.slides_html(nbformat.read(NOTEBOOKS["01"], as_version=4))
+    assert "cdnjs.cloudflare.com" in deck
