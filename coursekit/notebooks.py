@@ -90,21 +90,22 @@ class KernelDied(RuntimeError):
     """The kernel stopped while a cell ran (out of memory, a crash in a native library)."""
 
 
-def run_cells(nb, cwd: Path, timeout: float = 1800, stderr=None) -> str:
+def run_cells(nb, cwd: Path, timeout: float = 1800, stderr=None, env: dict | None = None) -> str:
     """Execute the code cells of the notebook ``nb`` in order in a fresh Python kernel started in ``cwd``, storing
     each cell's outputs in it as Jupyter would; stop at the first error. Returns that error ("Name: message"), or ""
     when every cell ran.
 
-    timeout: seconds one cell may run. A plain blocking client reads the kernel's messages until the cell's "idle"
-    status, as nbval does: nbclient's asynchronous client was seen to wait forever after cells that sent many
-    display updates while the CPU was busy.
+    timeout: seconds one cell may run. env: the kernel's environment (default: this process's).
+
+    A plain blocking client reads the kernel's messages until the cell's "idle" status, as nbval does: nbclient's
+    asynchronous client was seen to wait forever after cells that sent many display updates while the CPU was busy.
     """
     import queue
 
     from jupyter_client.manager import start_new_kernel
     from nbformat.v4 import output_from_msg
 
-    km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), stderr=stderr)
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), stderr=stderr, **({"env": env} if env else {}))
     try:
         count = 0
         for cell in nb.cells:

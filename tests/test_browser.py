@@ -1,13 +1,16 @@
 """The course as students and instructors see it: every notebook run in JupyterLab, its widgets moved, a deck
 presented, all in a real Chromium driven by Playwright (marker ``browser``).
 
+Three notebooks run at once (``LANES``), each in its own tab and kernel with torch on one thread, so that the
+whole module takes about four minutes here rather than six or seven one after the other.
+
 Headless execution (nbval) never runs the widgets' JavaScript; these tests do. They start their own JupyterLab on
 127.0.0.1 (a free port, a token, fast mode, a temporary copy of the notebooks so that nothing is saved into the
 repository), and stop it afterwards whatever happens. Screenshots go to ``build/screenshots/``.
 
 They need Debian's Chromium and the Playwright package (Playwright's own browser download cannot work offline)::
 
-    sudo apt-get install chromium && pip install playwright
+    sudo apt-get install chromium && python -m pip install -e ".[browser]"
 
 Without them the module is skipped with a one-line reason. ``COURSEKIT_CHROMIUM`` names another Chromium binary.
 """
@@ -34,7 +37,8 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need Playwright: pip install playwright")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason='browser tests need Playwright: python -m pip install -e ".[browser]"')
 CHROMIUM = (os.environ.get("COURSEKIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
             or shutil.which("google-chrome"))
 if not CHROMIUM:
@@ -44,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "screenshots"
 NOTEBOOK_TIMEOUT_S = 300  # one notebook, run all cells; fast mode takes under 90 s here, alone
-LANES = 3  # notebooks run at once, each in its own tab and kernel,
+LANES = 3  # notebooks run at once, each in its own tab and kernel (4 was no faster: the CPU is busy)
 KERNEL_THREADS = 1  # each kernel's torch on one thread: kernels with two threads each on two cores crawl
 # Seconds each notebook took here in this test (three lanes, from opening to its checks done): the longest start
 # first, so that the lanes finish together.
