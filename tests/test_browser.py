@@ -50,9 +50,9 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 NOTEBOOK_TIMEOUT_S = 300  # one notebook, run all cells; fast mode takes under 90 s here, alone
 LANES = 3  # notebooks run at once, each in its own tab and kernel (4 was no faster: the CPU is busy)
 KERNEL_THREADS = 1  # each kernel's torch on one thread: kernels with two threads each on two cores crawl
-# Seconds each notebook took here in this test (three lanes, from opening to its checks done): the longest start
+# Seconds each notebook took in this test in CI (three lanes, from opening to its checks done): the longest start
 # first, so that the lanes finish together.
-EXPECTED_S = {"01": 32, "02": 59, "03": 48, "04": 139, "05": 112, "06": 62, "07": 160}
+EXPECTED_S = {"01": 20, "02": 81, "03": 76, "04": 145, "05": 145, "06": 77, "07": 165}
 VIEWPORT = {"width": 1280, "height": 1600}
 
 # The main control of a notebook's widget: (notebook, the slider's label, where to drag it along its track, 0 to 1).
@@ -80,7 +80,7 @@ class Lab:
     """A JupyterLab server on 127.0.0.1 serving ``root`` with a token, in fast mode; ``url(path)`` for the browser."""
 
     def __init__(self, root: Path, home: Path):
-        self.root, self.port, self.token = root, _free_port(), secrets.token_hex(16)
+        self.port, self.token = _free_port(), secrets.token_hex(16)
         for name, settings in LAB_SETTINGS.items():
             path = home / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,8 +147,9 @@ def lab(lab_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium (the system's) and one browsing context, so that JupyterLab's code is cached."""
+def context():
+    """A browsing context of one headless Chromium (the system's), shared by the tests so that JupyterLab's code is
+    cached."""
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                               args=["--disable-background-networking", "--disable-gpu"])
@@ -246,17 +247,19 @@ def screenshot_notebook(page, path: Path) -> Path:
         return {top: e.clientTop, width: e.clientWidth, height: e.clientHeight, total: e.scrollHeight,
                 end: Math.ceil(end) + 16};
     }""")  # inside the border, without the scroll bar; ``end``: below the last cell
-    clip = {"x": box["x"], "y": box["y"] + inner["top"], "width": inner["width"], "height": inner["height"]}
+    trim = 3  # the toolbar's shadow falls on the scroller's top rows: leave them out of every screen
+    clip = {"x": box["x"], "y": box["y"] + inner["top"] + trim, "width": inner["width"],
+            "height": inner["height"] - trim}
     sheet = Image.new("RGB", (inner["width"], inner["total"]), "white")
     top = 0
     while True:
         reached = scroller.evaluate(f"e => {{ e.scrollTop = {top}; return e.scrollTop; }}")
         page.wait_for_timeout(60)  # let the browser paint what scrolled in
         tile = Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB")
-        sheet.paste(tile, (0, reached))
+        sheet.paste(tile, (0, reached + trim))  # content rows reached + trim … reached + height
         if reached + inner["height"] >= min(inner["total"], inner["end"]):
             break
-        top = reached + inner["height"]
+        top = reached + inner["height"] - trim
     path.parent.mkdir(parents=True, exist_ok=True)
     sheet.crop((0, 0, inner["width"], min(inner["total"], inner["end"]))).save(path, compress_level=1)
     return path
@@ -331,16 +334,17 @@ def _finish(page, run: LabRun) -> None:
 
 
 @pytest.fixture(scope="module")
-def course_runs(lab, browser) -> dict[str, LabRun]:
+def course_runs(lab, context) -> dict[str, LabRun]:
     """Every course notebook run in JupyterLab, ``LANES`` at a time (the longest first), each in its own tab that is
     closed once it is checked: {file name: LabRun}."""
+    started = time.time()
     queue = sorted(NOTEBOOKS, key=lambda p: -EXPECTED_S.get(p.stem[:2], 60))
     lanes: list[tuple | None] = [None] * LANES
     runs: dict[str, LabRun] = {}
     while queue or any(lanes):
         for i, lane in enumerate(lanes):
             if lane is None and queue:
-                name, page = queue.pop(0).name, browser.new_page()
+                name, page = queue.pop(0).name, context.new_page()
                 runs[name], start = LabRun(name), time.monotonic()
                 try:
                     open_and_run_all(page, lab, name)
@@ -361,7 +365,8 @@ def course_runs(lab, browser) -> dict[str, LabRun]:
                     lanes[i] = None
         time.sleep(0.25)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "runs.json").write_text(json.dumps({k: asdict(v) for k, v in runs.items()}, indent=1))
+    record = {"started": started, "seconds": time.time() - started} | {k: asdict(v) for k, v in runs.items()}
+    (SCREENSHOTS / "runs.json").write_text(json.dumps(record, indent=1))
     return runs
 
 
@@ -390,7 +395,7 @@ def test_widget_slider_redraws_its_figure(course_runs, notebook, label, fraction
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_a_broken_cell_fails_with_its_error(lab, lab_dir, browser):
+def test_a_broken_cell_fails_with_its_error(lab, lab_dir, context):
     """A fixture notebook (not a course notebook) whose second cell raises: running it the way the course notebooks
     are run fails, and the message carries the cell's error."""
     import nbformat
@@ -401,7 +406,7 @@ def test_a_broken_cell_fails_with_its_error(lab, lab_dir, browser):
         nbformat.v4.new_code_cell("print('never reached')")])
     nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, lab_dir / "broken_fixture.ipynb")
-    page = browser.new_page()
+    page = context.new_page()
     try:
         with pytest.raises(AssertionError, match=r"cell 1 shows an error: ValueError: deliberately broken, x = 1"):
             run_in_lab(page, lab, "broken_fixture.ipynb", timeout_s=60)
@@ -414,7 +419,7 @@ def test_a_broken_cell_fails_with_its_error(lab, lab_dir, browser):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_deck_presents_offline(course_runs, lab_dir, browser, tmp_path):
+def test_deck_presents_offline(course_runs, lab_dir, context, tmp_path):
     """Notebook 01's deck, built from the copy JupyterLab ran and saved (so it has the figures), opened from disk
     with every network request refused: the first slide shows the notebook's title, the slide number shows
     "1 / total" with the deck's slide count, equations are typeset, and a slide with a figure shows it."""
@@ -428,7 +433,7 @@ def test_deck_presents_offline(course_runs, lab_dir, browser, tmp_path):
         pytest.skip("the decks' libraries could not be fetched from the npm registry")
     deck = homework.write_slides([first], out, executed_dir=lab_dir, verbose=False)[0]
     total = homework.count_slides(deck.read_text())
-    page = browser.new_page()
+    page = context.new_page()
     refused = []
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                else (refused.append(route.request.url), route.abort()))
