@@ -15,6 +15,10 @@ averages the plausible answers and blurs. pix2pix adds a *learned* loss: a discr
   sharpness while L1 takes care of the low frequencies. ``measured_receptive_field`` checks the number with
   gradients.
 - ``train_step``: one step of D, then one of G, returning the losses as numbers.
+- ``weight_average``: a running average of G's weights along training, which cancels the details G gets wrong
+  differently at every step (the shipped façade cGAN is one).
+- ``fcn_score`` and ``high_frequency_energy``: the paper's evaluation at small scale (does a segmentation
+  network trained on real photos find the label map in the generated ones?) and a sharpness measure.
 
 Images cross this module's boundary in [0, 1], (N, C, H, W); inside, the networks work in [−1, 1] (``to_signed``,
 ``from_signed``). Used in notebook 07 (labels → façade, edges → photo).
@@ -288,6 +292,23 @@ def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | Non
     g_optimizer.step()
     losses.update({"g_gan": g_gan.item(), "l1": l1.item(), "g": g_loss.item()})
     return losses
+
+
+def weight_average(generator: nn.Module, decay: float) -> torch.optim.swa_utils.AveragedModel:
+    """A running average of G's weights (and of its BatchNorm statistics), updated by ``.update_parameters(G)``
+    after each step; ``.module`` is the averaged generator:
+
+        θ̄ ← decay · θ̄ + (1 − decay) · θ,   starting from θ̄ = θ at the first update.
+
+    G chases a moving D: its weights at any one step carry that step's wrong details (speckle, streaks), which
+    change from step to step, while what the steps agree on stays. The average over the last ~1/(1 − decay) steps
+    keeps the latter (Yazıcı et al., «The unusual effectiveness of averaging in GAN training», ICLR 2019; the
+    generators of ProGAN and StyleGAN are such averages)."""
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"decay must be between 0 and 1 (e.g. 0.999), got {decay}.")
+    from torch.optim import swa_utils
+
+    return swa_utils.AveragedModel(generator, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
 def optimizers(generator: nn.Module, discriminator: nn.Module | None, lr: float = 2e-4):

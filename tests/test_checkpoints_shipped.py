@@ -106,5 +106,5 @@ def test_pix2pix_checkpoints_reproduce_their_measures(task):
     assert measured["gan"] == pytest.approx(gan.metrics, abs=2e-3)
     # the cGAN term restores high frequencies: closer to the truth's energy than L1 alone
     assert abs(math.log(measured["gan"]["high_frequency_ratio"])) < abs(math.log(measured["l1"]["high_frequency_ratio"]))
-    if task == "facades":  # both keep the layout (the paper's FCN-score gain is not reproduced: see notebook 07)
-        assert min(measured["gan"]["fcn_score"], measured["l1"]["fcn_score"]) > 0.7
+    if task == "facades":  # the segmenter recovers the label maps from L1 + cGAN's façades at least as well
+        assert measured["gan"]["fcn_score"] >= measured["l1"]["fcn_score"] > 0.7

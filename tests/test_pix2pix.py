@@ -89,6 +89,28 @@ def test_train_step_returns_numbers_and_changes_the_networks(with_gan):
         assert "d" not in losses and losses["g_gan"] == 0.0
 
 
+def test_weight_average_follows_its_equation():
+    torch.manual_seed(0)
+    g = P.UNetGenerator(P.UNetConfig(in_channels=1, depth=4, width=8))
+    average = P.weight_average(g, decay=0.9)
+    states = []
+    for _ in range(3):  # three "steps": new weights and new BatchNorm statistics each time
+        with torch.no_grad():
+            for t in list(g.parameters()) + [b for b in g.buffers() if b.is_floating_point()]:
+                t.add_(torch.randn_like(t))
+        states.append({k: v.clone() for k, v in g.state_dict().items()})
+        average.update_parameters(g)
+    averaged = average.module.state_dict()
+    for key, value in states[0].items():
+        if not value.is_floating_point():
+            continue
+        expected = 0.9 * (0.9 * states[0][key] + 0.1 * states[1][key]) + 0.1 * states[2][key]  # θ̄₀ = θ₀
+        torch.testing.assert_close(averaged[key], expected, msg=key)
+    assert not torch.equal(averaged["out.weight"], g.state_dict()["out.weight"])
+    with pytest.raises(ValueError, match="decay must be between 0 and 1"):
+        P.weight_average(g, decay=1.0)
+
+
 def test_signed_conversions_round_trip():
     x = torch.rand(2, 3, 4, 4)
     assert torch.allclose(P.from_signed(P.to_signed(x)), x)
