@@ -423,10 +423,10 @@ def train_pix2pix(task: str, adversarial: bool, steps: int = 4000, seed: int = 0
                      if adversarial else None)
     g_optimizer, d_optimizer = pix2pix.optimizers(generator, discriminator)
 
-    def decay(step: int) -> float:  # the learning rate's factor: constant, then linear to 0
+    def lr_factor(step: int) -> float:  # constant, then linear to 0
         return min(1.0, 2 * (1 - step / steps))
 
-    schedules = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (g_optimizer, d_optimizer) if o is not None]
+    schedules = [torch.optim.lr_scheduler.LambdaLR(o, lr_factor) for o in (g_optimizer, d_optimizer) if o is not None]
     averaged = pix2pix.weight_average(generator, ema) if ema else None
     g = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
