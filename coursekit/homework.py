@@ -112,6 +112,37 @@ def write_student(paths: list[Path], out_dir: Path = BUILD_DIR / "student") -> l
     return written
 
 
+NBGRADER_CONFIG = """\
+# nbgrader's configuration for the course "image generation with deep learning" (written by `coursekit course`)
+c = get_config()
+c.CourseDirectory.root = {root!r}
+# One gradebook. Several `nbgrader autograde` run at once (one per student, say) wait for it instead of failing.
+c.CourseDirectory.db_url = {db_url!r}
+# A cell may train a network for minutes in full mode; nbgrader's default (30 s per cell) would cut it off.
+c.Execute.timeout = {timeout}
+"""
+
+
+def nbgrader_course(root: Path, paths: list[Path], timeout: int = 1800) -> list[str]:
+    """Make ``root`` an nbgrader course folder for the notebooks at ``paths``: its ``nbgrader_config.py`` and one
+    assignment per notebook, named after it ("01_neurons_and_relu"), in ``source/``. Returns the assignments' names.
+
+    Then, in ``root``: ``nbgrader generate_assignment 01_neurons_and_relu`` writes the student version to
+    ``release/``; submissions go to ``submitted/<student>/<assignment>/``; ``nbgrader autograde <assignment>`` grades
+    them (``COURSEKIT_FAST=1`` in its environment grades in fast mode: the checks are the same, the training shorter).
+    A notebook already in ``source/`` is replaced by the course's current version.
+    """
+    root = Path(root).resolve()
+    config = NBGRADER_CONFIG.format(root=str(root), db_url=f"sqlite:///{root / 'gradebook.db'}?timeout=300",
+                                    timeout=timeout)
+    _write_atomically(root / "nbgrader_config.py", config)
+    names = []
+    for path in paths:
+        _write_atomically(root / "source" / path.stem / path.name, path.read_text(encoding="utf-8"))
+        names.append(path.stem)
+    return names
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Slides
 # ---------------------------------------------------------------------------------------------------------------

@@ -180,12 +180,99 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return (model(x).argmax(dim=1) == y).float().mean().item()
 
 
-def gradient_descent_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float) -> dict[str, float]:
+def dense_parameters(model: MLP) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """An MLP's weights W_l, shape (I_l, J_l), and biases b_l, shape (J_l,), in the lecture's convention.
+
+    They share their memory with the model's parameters (``nn.Linear`` stores W_lᵀ), so updating them in place
+    updates the model; they carry no autograd history.
+    """
+    weights = [layer.weight.detach().T for layer in model.layers]  # (J, I) stored → W_l: (I, J)
+    biases = [layer.bias.detach() for layer in model.layers]
+    return weights, biases
+
+
+def mlp_forward(x: torch.Tensor, weights: list[torch.Tensor],
+                biases: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    """The MLP's forward pass with explicit weights: z_l = h_{l−1} W_l + b_l, h_l = ReLU(z_l), h_0 = x.
+
+    x: (N, I); weights: [W_1, …, W_L], W_l of shape (I_l, J_l); biases: [b_1, …, b_L]. Returns (logits z_L,
+    [h_0, …, h_{L−1}] the inputs of the layers, [z_1, …, z_{L−1}] the hidden pre-activations): what the backward pass
+    needs.
+    """
+    h, inputs, pre = x, [], []
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        inputs.append(h)  # h_{l−1}, (N, I_l)
+        z = h @ w + b  # z_l = h_{l−1} W_l + b_l, (N, J_l)
+        if l == len(weights) - 1:
+            return z, inputs, pre
+        pre.append(z)
+        h = relu(z)
+    raise ValueError("weights must hold at least one layer.")
+
+
+def mlp_loss(x: torch.Tensor, y: torch.Tensor, weights: list[torch.Tensor], biases: list[torch.Tensor]) -> torch.Tensor:
+    """The cross-entropy L = −(1/N) Σ_n log softmax(z_L)[n, y_n] of the MLP with these weights and biases."""
+    return F.cross_entropy(mlp_forward(x, weights, biases)[0], y)
+
+
+def mlp_gradients(x: torch.Tensor, y: torch.Tensor, weights: list[torch.Tensor],
+                  biases: list[torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+    """Backpropagation written out, for the MLP of ``mlp_forward`` and the cross-entropy of ``mlp_loss``.
+
+    x: (N, I) inputs; y: (N,) labels; weights, biases: as in ``mlp_forward``. Returns (L, [∂L/∂W_l], [∂L/∂b_l]),
+    each gradient shaped like its parameter. No autograd: the chain rule, layer by layer from the last one:
+
+        δ_L = ∂L/∂z_L = (softmax(z_L) − onehot(y)) / N
+        ∂L/∂W_l = h_{l−1}ᵀ δ_l,   ∂L/∂b_l = Σ_n δ_l[n]
+        δ_{l−1} = (δ_l W_lᵀ) ⊙ ReLU'(z_{l−1}),   ReLU'(z) = [z > 0]
+    """
+    logits, inputs, pre = mlp_forward(x, weights, biases)
+    log_p = F.log_softmax(logits, dim=1)  # (N, C)
+    n, depth = len(y), len(weights)
+    loss = -log_p[torch.arange(n), y].mean()  # L = −(1/N) Σ_n log p(y_n | x_n)
+    delta = (log_p.exp() - F.one_hot(y, logits.shape[1]).to(logits.dtype)) / n  # δ_L = (p − onehot(y)) / N
+    grad_w, grad_b = [torch.empty(0)] * depth, [torch.empty(0)] * depth
+    for l in reversed(range(depth)):
+        grad_w[l] = inputs[l].T @ delta  # ∂L/∂W_l = h_{l−1}ᵀ δ_l, (I_l, J_l)
+        grad_b[l] = delta.sum(dim=0)  # ∂L/∂b_l = Σ_n δ_l[n], (J_l,)
+        if l > 0:
+            delta = (delta @ weights[l].T) * (pre[l - 1] > 0)  # δ_{l−1} = (δ_l W_lᵀ) ⊙ [z_{l−1} > 0]
+    return loss, grad_w, grad_b
+
+
+def numerical_gradient(f, w: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    """The gradient of f at w by central differences, one entry at a time:
+
+        ∂f/∂w_k ≈ (f(w + ε e_k) − f(w − ε e_k)) / 2ε,
+
+    whose error shrinks like ε² (a one-sided difference's like ε). f: a function of a tensor shaped like w that
+    returns a number; w: any shape, left unchanged. Returns a tensor shaped like w. Costs 2·w.numel() calls of f:
+    a check of backpropagation on a small network, not a way to train one.
+    """
+    grad = torch.zeros(w.shape, dtype=w.dtype, device=w.device)
+    for k in range(w.numel()):
+        step = torch.zeros(w.shape, dtype=w.dtype, device=w.device)
+        step.view(-1)[k] = eps  # ε e_k
+        grad.view(-1)[k] = (float(f(w + step)) - float(f(w - step))) / (2 * eps)
+    return grad
+
+
+def gradient_descent_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr: float,
+                          gradients=None) -> dict[str, float]:
     """One step of (full-batch) gradient descent on the cross-entropy loss, written out: w ← w − η ∂L/∂w.
 
-    x: (N, I) inputs; y: (N,) class labels; lr: η. Updates the model's parameters in place and returns
-    ``{"loss": L before the step, "accuracy": accuracy before the step}``.
+    x: (N, I) inputs; y: (N,) class labels; lr: η. gradients: None to get ∂L/∂w from autograd, or a function with
+    the signature of ``mlp_gradients`` (for an ``MLP``), such as notebook 01's backpropagation by hand. Updates the
+    model's parameters in place and returns ``{"loss": L before the step, "accuracy": accuracy before the step}``.
     """
+    if gradients is not None:
+        weights, biases = dense_parameters(model)
+        with torch.no_grad():
+            correct = (model(x).argmax(dim=1) == y).float().mean().item()
+            loss, grad_w, grad_b = gradients(x, y, weights, biases)
+            for p, grad in zip(weights + biases, list(grad_w) + list(grad_b)):
+                p -= lr * grad  # w ← w − η ∂L/∂w, in the model's own memory
+        return {"loss": float(loss), "accuracy": correct}
     logits = model(x)
     loss = F.cross_entropy(logits, y)  # L = −(1/N) Σ_n log p(y_n | x_n)
     model.zero_grad()
@@ -194,3 +281,9 @@ def gradient_descent_step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, lr
         for p in model.parameters():
             p -= lr * p.grad  # w ← w − η ∂L/∂w
     return {"loss": loss.item(), "accuracy": (logits.argmax(dim=1) == y).float().mean().item()}
+
+
+def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, lr: float, gradients=None) -> list[float]:
+    """``steps`` steps of ``gradient_descent_step`` on (x, y) with learning rate ``lr``; returns the loss before each
+    step. gradients: as in ``gradient_descent_step`` (None: autograd)."""
+    return [gradient_descent_step(model, x, y, lr, gradients)["loss"] for _ in range(steps)]

@@ -1,85 +1,189 @@
-"""The exercise checks: a right answer passes, a blank one is "not implemented yet", a wrong one gets its hint."""
+"""The exercise checks: the machinery, and for every check: the solution passes, a blank answer is "not implemented
+yet" (and fails when graded), an answer that calls the reference is caught, and every hint is fed its mistake.
 
+The mistakes of each notebook's checks are in ``test_checks_NN.py`` (a table ``MISTAKES``: check → {hint key: a wrong
+answer}); the test here holds each table to its check's hints, so that a hint without a test fails.
+"""
+
+import importlib
+import re
+import sys
+import warnings
+from pathlib import Path
+
+import nbformat
 import pytest
 import torch
 
 import coursekit as ck
-from coursekit.checks import CheckFailed, check_neuron, check_relu
+from coursekit.checks import CheckFailed
+from coursekit.checks.core import GENERIC_HINTS
+from coursekit.notebooks import available
+
+sys.path.insert(0, str(Path(__file__).parent))
+TABLES = {path.stem: importlib.import_module(path.stem).MISTAKES
+          for path in sorted(Path(__file__).parent.glob("test_checks_[0-9][0-9].py"))}
 
 
-def _blank(*args):
+def _blank(*args, **kwargs):
     raise NotImplementedError()
 
 
-# every exercise's check and the reference implementation it must pass
-REFERENCES = [
-    (check_relu, ck.neuron.relu),
-    (check_neuron, ck.neuron.neuron),
-    (ck.checks.check_annealed_mean, ck.color.annealed_mean),
-    (ck.checks.check_gram_matrix, ck.gram.gram_matrix),
-    (ck.checks.check_generator_loss, ck.pix2pix.generator_loss),
-]
+# ---------------------------------------------------------------------------------------------------------------
+# Every check: its notebook's solution passes, a blank answer does not
+# ---------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("check, reference", REFERENCES, ids=lambda x: getattr(x, "name", ""))
-def test_reference_answers_pass(check, reference, capsys):
-    check(reference)
+def _exercise_cells(nb):
+    """(exercise name, solution cell source) of a notebook, and the source of its setup cell (the imports)."""
+    setup = next(c.source for c in nb.cells if c.cell_type == "code")
+    exercises = []
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            name = re.match(r"def (\w+)\(", cell.source).group(1)
+            exercises.append((name, cell.source))
+    return setup, exercises
+
+
+def _solutions() -> dict[str, object]:
+    """Every exercise's solution function, as the notebooks define it (each notebook's setup cell, then its solution
+    cells in order, in one namespace per notebook)."""
+    found = {}
+    for path in available().values():
+        setup, exercises = _exercise_cells(nbformat.read(path, as_version=4))
+        namespace: dict = {}
+        exec(setup.replace("device = ck.setup(seed=0)", "device = ck.device()"), namespace)
+        for name, source in exercises:
+            exec(source, namespace)
+            found[name] = namespace[name]
+    return found
+
+
+SOLUTIONS = _solutions()
+
+
+@pytest.mark.parametrize("check", ck.checks.ALL, ids=lambda c: c.name)
+def test_the_notebook_solution_passes(check, capsys):
+    assert check.name in SOLUTIONS, f"no notebook has an exercise cell defining {check.name}"
+    check(SOLUTIONS[check.name])
     assert f"✓ {check.name} passes" in capsys.readouterr().out
-    assert check.passes(reference)
+    check.grade(SOLUTIONS[check.name])  # silent, does not raise
 
 
-@pytest.mark.parametrize("check", [check for check, _ in REFERENCES], ids=lambda c: c.name)
-def test_blank_answer_is_not_implemented_yet(check, capsys):
+@pytest.mark.parametrize("check", ck.checks.ALL, ids=lambda c: c.name)
+def test_the_reference_passes_and_calling_it_is_caught(check):
+    if check.reference is None:
+        pytest.skip(f"{check.name} has no reference function (its answer is a design, not an implementation)")
+    unwatched = ck.checks.Check(check.name, check._run, check.hints)
+    assert unwatched.passes(check.reference), f"the reference {check.reference} fails its own check"
+    with pytest.raises(CheckFailed) as err:
+        check(check.reference)
+    assert err.value.key == "calls the reference"
+
+
+@pytest.mark.parametrize("check", ck.checks.ALL, ids=lambda c: c.name)
+def test_a_blank_answer_is_not_implemented_yet_and_fails_when_graded(check, capsys):
     check(_blank)  # does not raise: "run all" goes on in the student version
     assert "is not implemented yet" in capsys.readouterr().out
     assert not check.passes(_blank)
-
-
-def _inplace_relu(z):
-    z[z < 0] = 0
-    return z
-
-
-RELU_MISTAKES = {
-    "step function": lambda z: (z > 0).float(),
-    "absolute value": lambda z: z.abs(),
-    "min(0, z)": lambda z: torch.clamp(z, max=0),
-    "negative inputs through unchanged": lambda z: z.clone(),
-    "changed its input tensor": _inplace_relu,
-    "forget the `return`": lambda z: None,
-    "should return a torch tensor": lambda z: z.numpy().clip(0),
-    "returns shape": lambda z: torch.clamp(z, min=0).max(),
-    "cut off from autograd": lambda z: torch.tensor(torch.clamp(z, min=0).tolist()),
-    "raised ZeroDivisionError": lambda z: 1 / 0,
-    "relu(-3) gave -0.3": lambda z: torch.where(z > 0, z, 0.1 * z),  # a leaky ReLU
-}
-
-
-@pytest.mark.parametrize("hint", list(RELU_MISTAKES))
-def test_relu_mistakes_get_their_hint(hint):
     with pytest.raises(CheckFailed) as err:
-        check_relu(RELU_MISTAKES[hint])
-    assert hint in str(err.value)
-    assert not check_relu.passes(RELU_MISTAKES[hint])
+        check.grade(_blank)
+    assert err.value.key == "not implemented" and "scores 0" in str(err.value)
 
 
-NEURON_MISTAKES = {
-    "forgets the bias": lambda x, w, b: torch.relu(x @ w),
-    "forgets the activation": lambda x, w, b: x @ w + b,
-    "adds the bias after the activation": lambda x, w, b: torch.relu(x @ w) + b,
-    "applies ReLU to the inputs": lambda x, w, b: torch.relu(x) @ w + b,
-    "subtracts the bias": lambda x, w, b: torch.relu(x @ w - b),
-    "does not add them up": lambda x, w, b: torch.relu(x * w + b),
-    "shape (6,)": lambda x, w, b: torch.relu(x @ w[:, None] + b),
-    "differs from relu(x @ w + b)": lambda x, w, b: torch.relu(x @ (2 * w) + b),
-}
+def test_every_exercise_of_the_notebooks_has_a_check():
+    names = {check.name for check in ck.checks.ALL}
+    assert set(SOLUTIONS) <= names, f"exercises without a check in ck.checks.ALL: {set(SOLUTIONS) - names}"
 
 
-@pytest.mark.parametrize("hint", list(NEURON_MISTAKES))
-def test_neuron_mistakes_get_their_hint(hint):
+# ---------------------------------------------------------------------------------------------------------------
+# Every hint has a test that feeds it its mistake
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_every_hint_of_every_check_has_its_mistake_in_a_table():
+    tables = {}
+    for table in TABLES.values():
+        tables.update(table)
+    for check in ck.checks.ALL:
+        assert check in tables, f"no test table feeds {check.name}'s hints their mistakes"
+        assert set(tables[check]) == set(check.hints), (
+            f"{check.name}: hints without a mistake {set(check.hints) - set(tables[check])}, "
+            f"mistakes without a hint {set(tables[check]) - set(check.hints)}")
+
+
+def _returns_none(*args, **kwargs):
+    return None
+
+
+def _raises(*args, **kwargs):
+    return 1 / 0
+
+
+def _relu_as_list(z):
+    return torch.clamp(z, min=0).tolist()
+
+
+def _relu_as_row(z):
+    return torch.clamp(z, min=0).reshape(1, -1)
+
+
+def _relu_by_the_reference(z):
+    return ck.neuron.relu(z)
+
+
+def _conv_by_torch(x, weight, bias=None, stride=1, padding=0):
+    return torch.nn.functional.conv2d(x, weight, bias, stride=stride, padding=padding)
+
+
+def _conv_by_an_alias(x, weight, bias=None, stride=1, padding=0):
+    from torch.nn.functional import conv2d as hidden_name
+
+    return hidden_name(x, weight, bias, stride=stride, padding=padding)
+
+
+def _conv_by_a_module(x, weight, bias=None, stride=1, padding=0):
+    layer = torch.nn.Conv2d(weight.shape[1], weight.shape[0], weight.shape[-1], stride, padding, bias=bias is not None)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        if bias is not None:
+            layer.bias.copy_(bias)
+    return layer(x).detach()
+
+
+def _cross_entropy_by_method(logits, target):
+    return -logits.log_softmax(1)[torch.arange(len(target)), target].mean()
+
+
+GENERIC_MISTAKES = [  # (check, hint key, wrong answer)
+    (ck.checks.check_relu, "raised", _raises),
+    (ck.checks.check_relu, "returns None", _returns_none),
+    (ck.checks.check_relu, "not a tensor", _relu_as_list),
+    (ck.checks.check_relu, "shape", _relu_as_row),
+    (ck.checks.check_relu, "calls the reference", _relu_by_the_reference),
+    (ck.checks.check_conv2d, "forbidden", _conv_by_torch),
+    (ck.checks.check_conv2d, "forbidden", _conv_by_an_alias),
+    (ck.checks.check_conv2d, "forbidden", _conv_by_a_module),
+    (ck.checks.check_cross_entropy, "forbidden", _cross_entropy_by_method),
+]
+
+
+@pytest.mark.parametrize("check, key, wrong", GENERIC_MISTAKES, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_generic_hints(check, key, wrong):
     with pytest.raises(CheckFailed) as err:
-        check_neuron(NEURON_MISTAKES[hint])
-    assert hint in str(err.value)
+        check(wrong)
+    assert err.value.key == key
+    assert str(err.value).startswith(f"✗ {check.name}")
+
+
+def test_every_generic_hint_is_tested():
+    tested = {key for _, key, _ in GENERIC_MISTAKES} | {"not implemented"}  # the last: the blank-answer test
+    assert tested == set(GENERIC_HINTS)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The machinery
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def test_check_failed_is_an_assertion():
@@ -90,9 +194,47 @@ def test_working_keeps_a_right_answer_and_replaces_a_wrong_one(capsys):
     def my_relu(z):
         return torch.clamp(z, min=0)
 
-    assert ck.checks.working(my_relu, ck.neuron.relu, check_relu) is my_relu
+    assert ck.checks.working(my_relu, ck.neuron.relu, ck.checks.check_relu) is my_relu
     assert capsys.readouterr().out == ""
-    assert ck.checks.working(_blank, ck.neuron.relu, check_relu) is ck.neuron.relu
-    assert ck.checks.working(RELU_MISTAKES["absolute value"], ck.neuron.relu, check_relu) is ck.neuron.relu
+    assert ck.checks.working(_blank, ck.neuron.relu, ck.checks.check_relu) is ck.neuron.relu
+    assert ck.checks.working(_returns_none, ck.neuron.relu, ck.checks.check_relu) is ck.neuron.relu
     out = capsys.readouterr().out
     assert out.count("Using the reference coursekit.neuron.relu") == 2
+
+
+def test_grade_reuses_the_verdict_on_the_same_answer_and_the_visible_call_does_not():
+    calls = []
+
+    def counted(z):
+        calls.append(1)
+        return torch.clamp(z, min=0)
+
+    check = ck.checks.check_relu
+    check(counted)
+    tries = len(calls)
+    check.grade(counted)
+    assert check.passes(counted) and len(calls) == tries, "grade and passes reuse the verdict just given"
+    check(counted)
+    assert len(calls) == 2 * tries, "the check cell always tries the answer again (its helpers may have changed)"
+
+
+def test_warnings_in_a_check_go_to_stdout_not_stderr(capsys):
+    def noisy(z):
+        warnings.warn("a student's warning")
+        return torch.clamp(z, min=0)
+
+    ck.checks.check_relu(noisy)
+    captured = capsys.readouterr()
+    assert "a student's warning" in captured.out and captured.err == ""
+
+
+def test_watching_restores_a_profiler_already_installed():
+    def profiler(frame, event, arg):
+        return None
+
+    sys.setprofile(profiler)
+    try:
+        ck.checks.check_relu(lambda z: torch.clamp(z, min=0))
+        assert sys.getprofile() is profiler
+    finally:
+        sys.setprofile(None)

@@ -251,27 +251,3 @@ def test_as_rgb_resizes_large_images_and_refuses_nonsense(capsys):
         image_io.as_rgb(torch.rand(3, 8, 8) * 255)
     with pytest.raises(TypeError, match="path"):
         image_io.as_rgb([1, 2, 3])
-
-
-# -- the exercise's check ---------------------------------------------------------------------------------------
-
-
-def _einsum(w, bins):
-    return torch.einsum("nqhw,qc->nchw", w, bins)
-
-
-ANNEALED_MEAN_MISTAKES = {
-    "returns the plain mean": lambda p, bins, t: _einsum(p, bins),
-    "to the power T": lambda p, bins, t: _einsum(p**t, bins) / (p**t).sum(1, keepdim=True),
-    "*logarithm*": lambda p, bins, t: _einsum(torch.softmax(p / t, 1), bins),
-    "does not renormalise": lambda p, bins, t: _einsum(p ** (1 / t), bins),
-}
-
-
-@pytest.mark.parametrize("hint", list(ANNEALED_MEAN_MISTAKES))
-def test_annealed_mean_mistakes_get_their_hint(hint):
-    from coursekit.checks import CheckFailed, check_annealed_mean
-
-    with pytest.raises(CheckFailed) as err:
-        check_annealed_mean(ANNEALED_MEAN_MISTAKES[hint])
-    assert hint in str(err.value)

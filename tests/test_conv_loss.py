@@ -7,7 +7,6 @@ import torch
 import torch.nn.functional as F
 
 from coursekit import conv, loss
-from coursekit.checks import CheckFailed, check_conv2d, check_cross_entropy
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -84,57 +83,3 @@ def test_cross_entropy_is_minus_log_probability_and_stable():
     huge = torch.tensor([[1000.0, 0.0, -1000.0]])
     assert torch.isfinite(loss.cross_entropy(huge, torch.tensor([2])))
     assert loss.cross_entropy(huge, torch.tensor([2])).item() == pytest.approx(2000.0)
-
-
-def test_right_answers_pass(capsys):
-    check_conv2d(conv.conv2d)
-    check_cross_entropy(loss.cross_entropy)
-    assert capsys.readouterr().out.count("passes all checks") == 2
-
-
-def _flipped(x, w, b=None, stride=1, padding=0):
-    return F.conv2d(x, w.flip(-1, -2), b, stride, padding)
-
-
-CONV_MISTAKES = {
-    "flips the kernel": _flipped,
-    "forgets the bias": lambda x, w, b=None, stride=1, padding=0: F.conv2d(x, w, None, stride, padding),
-    "ignores the stride": lambda x, w, b=None, stride=1, padding=0: F.conv2d(x, w, b, 1, padding),
-    "ignores the padding": lambda x, w, b=None, stride=1, padding=0: F.conv2d(x, w, b, stride, 0),
-    "uses only one input channel": lambda x, w, b=None, stride=1, padding=0: F.conv2d(
-        x[:, :1], w[:, :1], b, stride, padding),
-}
-
-
-@pytest.mark.parametrize("hint", list(CONV_MISTAKES))
-def test_conv2d_mistakes_get_their_hint(hint):
-    with pytest.raises(CheckFailed) as err:
-        check_conv2d(CONV_MISTAKES[hint])
-    assert hint in str(err.value)
-
-
-CE_MISTAKES = {
-    "without log-softmax": lambda z, y: -z.gather(1, y[:, None]).mean(),
-    "takes its logarithm": lambda z, y: -torch.softmax(z, 1).gather(1, y[:, None]).mean(),
-    "sums over the batch": lambda z, y: F.cross_entropy(z, y, reduction="sum"),
-    "wrong sign": lambda z, y: -F.cross_entropy(z, y),
-    "one value per example": lambda z, y: F.cross_entropy(z, y, reduction="none"),
-    "overflows on large scores": lambda z, y: -torch.log(torch.exp(z) / torch.exp(z).sum(1, keepdim=True)).gather(
-        1, y[:, None]).mean(),
-}
-
-
-@pytest.mark.parametrize("hint", list(CE_MISTAKES))
-def test_cross_entropy_mistakes_get_their_hint(hint):
-    with pytest.raises(CheckFailed) as err:
-        check_cross_entropy(CE_MISTAKES[hint])
-    assert hint in str(err.value)
-
-
-def test_blank_answers_are_not_implemented_yet(capsys):
-    def blank(*args):
-        raise NotImplementedError
-
-    check_conv2d(blank)
-    check_cross_entropy(blank)
-    assert capsys.readouterr().out.count("not implemented yet") == 2

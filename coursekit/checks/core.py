@@ -1,0 +1,248 @@
+"""The machinery of the exercise checks: run a student's answer, name the mistake, grade it.
+
+A ``Check`` is made of a function that tries one answer (it gets a ``Trial``) and the hints it can give, each under a
+key, so that every hint can be fed the wrong answer it names in the tests. Calling a check on an answer
+
+- prints "✓ … passes all checks." when the answer is right;
+- prints "… is not implemented yet" for a blank answer (one that still raises ``NotImplementedError``), and returns,
+  so that a student's "run all" goes on (the cells after it fall back to the reference, see ``working``);
+- raises ``CheckFailed`` (an ``AssertionError``) with the hint for a wrong answer.
+
+``check.grade(answer)`` is what nbgrader runs: it sits in the check cell between ``### BEGIN HIDDEN TESTS`` and
+``### END HIDDEN TESTS``, which the student version does not carry and ``nbgrader autograde`` puts back. It is silent
+for a right answer and raises for a blank or wrong one, so that the cell, and the points it carries, fail. It reuses
+the verdict of the visible call just before it on the same answer, so the answer is not tried twice.
+
+While the answer runs, ``Trial.call`` watches what it calls: the reference implementation of the exercise (an answer
+that only calls it is refused) and the building blocks the exercise forbids (``F.conv2d`` where the exercise is to
+write the convolution). Functions are recognised by their code (Python) or their identity (torch's built-ins), so an
+alias such as ``from torch.nn.functional import conv2d as c`` is caught too.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+# Hints every check can give; a check's own hints are added to these (tests feed each one its mistake).
+GENERIC_HINTS = {
+    "raised": "{name} raised {error}\n  when called with ({arguments}). Run it by hand on a small input to see where "
+              "it fails.",
+    "returns None": "{name} returns None: did you forget the `return` statement?",
+    "not a tensor": "{name} returns a {kind}; it should return a torch tensor (build it with torch operations, not "
+                    "NumPy arrays or Python lists).",
+    "shape": "{name} returns shape {got} where shape {expected} is expected.",
+    "calls the reference": "{name} calls {what}, the course's own implementation of this exercise. The exercise is to "
+                           "write it yourself; the cells after it use that one when yours does not pass.",
+    "forbidden": "{name} calls {what}, which this exercise asks you not to use: {why}",
+    "not implemented": "{name} is not implemented yet, so this part scores 0: replace `raise NotImplementedError()` "
+                       "with your code.",
+}
+
+
+class CheckFailed(AssertionError):
+    """A student's answer is wrong; the message says how and what to try. ``key`` names the hint."""
+
+    def __init__(self, message: str, key: str = ""):
+        super().__init__(message)
+        self.key = key
+
+
+class _Blank(Exception):
+    """The answer still raises ``NotImplementedError``."""
+
+
+def _describe(value: Any) -> str:
+    """A short description of an argument, for messages: a tensor's shape, else its repr."""
+    if torch.is_tensor(value):
+        return f"tensor of shape {tuple(value.shape)}"
+    if isinstance(value, torch.nn.Module):
+        return type(value).__name__
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _qualified(fn: Callable) -> str:
+    module = getattr(fn, "__module__", None) or "torch"
+    return f"{module}.{getattr(fn, '__qualname__', getattr(fn, '__name__', repr(fn)))}"
+
+
+class _Watch:
+    """Records, while installed with ``sys.setprofile``, which of some functions are called.
+
+    Python functions are recognised by their code object, built-ins (``torch.conv2d``) by identity, and tensor
+    methods (``torch.Tensor.log_softmax``) by name on a tensor.
+    """
+
+    def __init__(self, functions):
+        self.codes = {fn.__code__: fn for fn in functions if hasattr(fn, "__code__")}
+        self.methods = {fn.__name__: fn for fn in functions if isinstance(fn, types.MethodDescriptorType)}
+        self.builtins = [fn for fn in functions if not hasattr(fn, "__code__") and fn not in self.methods.values()]
+        self.seen: list[Callable] = []
+
+    def _saw(self, fn: Callable) -> None:
+        if fn not in self.seen:
+            self.seen.append(fn)
+
+    def __call__(self, frame, event, arg):
+        if event == "call":
+            fn = self.codes.get(frame.f_code)
+            if fn is not None:
+                self._saw(fn)
+        elif event == "c_call":
+            method = self.methods.get(getattr(arg, "__name__", None))
+            if method is not None and torch.is_tensor(getattr(arg, "__self__", None)):
+                self._saw(method)
+            for fn in self.builtins:
+                if arg is fn or arg == fn:
+                    self._saw(fn)
+                    break
+
+
+class Trial:
+    """One try of a check on one answer: ``call`` runs the answer, ``fail`` builds a hint, ``expect_tensor`` checks
+    the kind and shape of what came back."""
+
+    def __init__(self, check: Check, answer: Any):
+        self.check = check
+        self.answer = answer
+
+    def fail(self, key: str, **values) -> CheckFailed:
+        """The ``CheckFailed`` for the hint ``key``, its template filled with ``values`` (raise it)."""
+        template = self.check.hints.get(key, GENERIC_HINTS.get(key))
+        if template is None:
+            raise KeyError(f"{self.check.name} has no hint {key!r}")
+        return CheckFailed("✗ " + template.format(name=self.check.name, **values), key)
+
+    def call(self, *args, watch: bool = True, **kwargs):
+        """The answer called on ``args``. Its ``NotImplementedError`` means blank; another exception becomes the
+        "raised" hint about the student's code (not a traceback into coursekit). With ``watch``, a call of the
+        reference or of a forbidden function fails with its hint."""
+        watched = {**self.check.forbidden}
+        if self.check.reference is not None:
+            watched[self.check.reference] = ""
+        spy = _Watch(watched) if watch and watched else None
+        previous = sys.getprofile()
+        if spy is not None:
+            sys.setprofile(spy)
+        try:
+            out = self.answer(*args, **kwargs)
+        except NotImplementedError as err:
+            raise _Blank from err
+        except CheckFailed:
+            raise
+        except Exception as err:  # the student's code failed: say where
+            shown = ", ".join([_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()])
+            for key, recognise in self.check.errors.items():
+                if recognise(err):
+                    raise self.fail(key, error=f"{type(err).__name__}: {err}") from err
+            raise self.fail("raised", error=f"{type(err).__name__}: {err}", arguments=shown) from err
+        finally:
+            if spy is not None:
+                sys.setprofile(previous)
+        if spy is not None and spy.seen:
+            fn = spy.seen[0]
+            if fn is self.check.reference:
+                raise self.fail("calls the reference", what=_qualified(fn))
+            raise self.fail("forbidden", what=_qualified(fn), why=self.check.forbidden[fn])
+        return out
+
+    def expect_tensor(self, out, like: torch.Tensor | tuple[int, ...]) -> None:
+        """Fail unless ``out`` is a tensor shaped like ``like`` (a tensor or a shape)."""
+        if out is None:
+            raise self.fail("returns None")
+        if not torch.is_tensor(out):
+            raise self.fail("not a tensor", kind=type(out).__name__)
+        shape = tuple(like.shape) if torch.is_tensor(like) else tuple(like)
+        if tuple(out.shape) != shape:
+            raise self.fail("shape", got=tuple(out.shape), expected=shape)
+
+
+class Check:
+    """The check of one exercise. ``check(answer)`` prints the verdict; ``check.grade(answer)`` fails a blank or
+    wrong answer (nbgrader's hidden test); ``check.passes(answer)`` only tells.
+
+    name: the exercise's function name. run: a function of a ``Trial`` that returns when the answer is right and
+    raises ``trial.fail(key, …)`` when it is wrong. hints: {key: message template} for this exercise (the templates
+    may use ``{name}`` and the values given to ``fail``). reference: the course's implementation of the exercise,
+    which the answer must not call. forbidden: {function: why} that the answer must not call. errors: {key: function
+    of an exception → bool}, for exceptions that a typical mistake raises, told by the hint ``key`` instead of the
+    generic "raised".
+    """
+
+    def __init__(self, name: str, run: Callable[[Trial], None], hints: dict[str, str],
+                 reference: Callable | None = None, forbidden: dict[Callable, str] | None = None,
+                 errors: dict[str, Callable[[Exception], bool]] | None = None):
+        unknown = [key for key in errors or {} if key not in hints]
+        if unknown:
+            raise ValueError(f"errors names hints that {name} does not have: {unknown}")
+        self.name = name
+        self._run = run
+        self.hints = dict(hints)
+        self.reference = reference
+        self.forbidden = dict(forbidden or {})
+        self.errors = dict(errors or {})
+        self.__doc__ = run.__doc__
+        self._last: tuple[Any, BaseException | None] | None = None  # (answer, outcome) of the latest try
+
+    def __repr__(self) -> str:
+        return f"<check of the exercise {self.name!r}>"
+
+    def outcome(self, answer: Any, again: bool = True) -> BaseException | None:
+        """None when ``answer`` is right; else the ``CheckFailed`` that says why, or ``_Blank``. ``again=False``
+        reuses the verdict of the latest try when it was on this very answer. Warnings raised while it runs are
+        printed as notes on standard output (nbgrader scores 0 a cell that writes to stderr)."""
+        if not again and self._last is not None and self._last[0] is answer:
+            return self._last[1]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                self._run(Trial(self, answer))
+                result = None
+            except (_Blank, CheckFailed) as err:
+                result = err
+        for warning in {str(w.message) for w in caught}:
+            print(f"note: while checking {self.name}: {warning}")
+        self._last = (answer, result)
+        return result
+
+    def __call__(self, answer: Any) -> None:
+        """Print "✓ passes", or "not implemented yet" for a blank answer; raise ``CheckFailed`` for a wrong one."""
+        result = self.outcome(answer)
+        if isinstance(result, _Blank):
+            print(f"… {self.name} is not implemented yet: replace `raise NotImplementedError()` with your code, "
+                  "then run its cell and this one again.")
+            return
+        if result is not None:
+            raise result.with_traceback(None)
+        print(f"✓ {self.name} passes all checks.")
+
+    def grade(self, answer: Any) -> None:
+        """Return for a right answer; raise ``CheckFailed`` for a blank or wrong one (the graded cell fails)."""
+        result = self.outcome(answer, again=False)
+        if isinstance(result, _Blank):
+            raise Trial(self, answer).fail("not implemented")
+        if result is not None:
+            raise result.with_traceback(None)
+
+    def passes(self, answer: Any) -> bool:
+        """True when ``answer`` is right; False when it is missing or wrong. Prints nothing but warnings. It reuses
+        the verdict of the check cell just before when that tried this very answer."""
+        return self.outcome(answer, again=False) is None
+
+
+def working(answer: Callable, reference: Callable, check: Check) -> Callable:
+    """The student's ``answer`` if it passes ``check``, else ``reference`` with a one-line note saying so.
+
+    >>> relu = working(relu, ck.neuron.relu, ck.checks.check_relu)
+    """
+    if check.passes(answer):
+        return answer
+    print(f"Using the reference {_qualified(reference)} in the cells below, because {check.name} does not pass its "
+          "check yet.")
+    return reference

@@ -1,0 +1,205 @@
+"""Grading end to end with nbgrader itself, as an instructor does it.
+
+A real nbgrader course is built in a temporary folder (``coursekit course``'s ``homework.nbgrader_course``), with one
+assignment per notebook: ``nbgrader generate_assignment`` makes the student versions, three students submit, then
+``nbgrader autograde`` executes and grades every submission and ``nbgrader export`` writes the grades:
+
+- "solutions" hands in the solution versions: full marks on every auto-graded part, written answers waiting for the
+  instructor;
+- "blank" hands in the release versions untouched: 0 everywhere. Its execution is also the test that a student's
+  "run all" goes through: every error comes from the hidden grading line of a check cell, and says "not implemented";
+- "mistakes" hands in typical mistakes (``SUBMISSION`` in ``test_checks_NN.py``: a wrong answer for some exercises,
+  the solution for the others, one written answer): partial marks, exactly the parts it got right.
+
+The notebooks are executed in fast mode, three at a time, each kernel on one thread.
+"""
+
+import csv
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from coursekit import homework, notebooks
+
+NOTEBOOKS = notebooks.available()
+STUDENTS = ("solutions", "blank", "mistakes")
+WORKERS = 3  # submissions graded at once, each kernel's torch on one thread
+LONGEST_FIRST = ["07", "04", "06", "05", "02", "01", "03"]  # fast-mode run times, longest first
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def _submission_table(number: str) -> dict:
+    """The mistakes student's answers for notebook ``number``: {grade_id: source} (see test_checks_NN.py)."""
+    try:
+        return importlib.import_module(f"test_checks_{number}").SUBMISSION
+    except (ModuleNotFoundError, AttributeError):
+        return {}
+
+
+def _nbgrader(*args: str, cwd: Path, timeout: int = 1800) -> subprocess.CompletedProcess:
+    # nbgrader runs `alembic` from the environment's bin folder: on the PATH even when the venv is not activated
+    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+    env = {**os.environ, "PATH": path, "COURSEKIT_FAST": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, check=False, env=env)
+
+
+def _mistakes_version(release, source, table: dict):
+    """The release notebook with the mistakes student's answers: the table's source where it has one, the
+    solution (from the source notebook) for the other exercises, the release's blank for written answers not in it."""
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in release.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        grade_id = meta["grade_id"]
+        if grade_id in table:
+            cell.source = table[grade_id]
+        elif cell.cell_type == "code":
+            cell.source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", solutions[grade_id], flags=re.M)
+    return release
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """An nbgrader course with every notebook released, submitted by the three students, autograded and exported."""
+    root = tmp_path_factory.mktemp("course")
+    assignments = homework.nbgrader_course(root, list(NOTEBOOKS.values()))
+    for name in assignments:
+        done = _nbgrader("generate_assignment", name, "--force", cwd=root, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+    for number, path in NOTEBOOKS.items():
+        release = root / "release" / path.stem / path.name
+        for student in STUDENTS:
+            target = root / "submitted" / student / path.stem / path.name
+            target.parent.mkdir(parents=True)
+            if student == "solutions":
+                shutil.copy(path, target)
+            elif student == "blank":
+                shutil.copy(release, target)
+            else:
+                nb = _mistakes_version(nbformat.read(release, as_version=4), nbformat.read(path, as_version=4),
+                                       _submission_table(number))
+                nbformat.write(nb, target)
+
+    def grade(job):
+        number, student = job
+        done = _nbgrader("autograde", NOTEBOOKS[number].stem, "--student", student, cwd=root)
+        return job, done
+
+    order = sorted(NOTEBOOKS, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else -1)
+    jobs = [(number, student) for number in order for student in STUDENTS]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        for (number, student), done in pool.map(grade, jobs):
+            assert done.returncode == 0, f"autograde {number} {student}:\n{done.stdout}\n{done.stderr}"
+    done = _nbgrader("export", "--to", str(root / "grades.csv"), cwd=root, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return root
+
+
+def _cell_grades(root: Path, number: str, student: str) -> dict[str, dict]:
+    """{grade_id: {"auto", "manual", "max", "needs manual", "kind"}} of one graded submission, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    name = NOTEBOOKS[number].stem
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        submission = gb.find_submission_notebook(name, name, student)
+        return {g.name: {"auto": g.auto_score, "manual": g.manual_score, "max": g.max_score,
+                         "needs manual": g.needs_manual_grade, "kind": g.cell_type}
+                for g in submission.grades}
+
+
+def _autograded(root: Path, number: str, student: str):
+    path = NOTEBOOKS[number]
+    return nbformat.read(root / "autograded" / student / path.stem / path.name, as_version=4)
+
+
+def _errors(nb) -> list[tuple[object, str]]:
+    """(cell, "Name: message") of every cell whose outputs hold an error."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.output_type == "error":
+                found.append((cell, f"{out.ename}: {out.evalue}"))
+    return found
+
+
+def _written(cell) -> bool:
+    return cell.cell_type == "markdown"
+
+
+@pytest.mark.parametrize("number", list(NOTEBOOKS))
+def test_solutions_get_every_auto_graded_point_and_wait_for_manual_grading(course, number):
+    nb = _autograded(course, number, "solutions")
+    assert not _errors(nb), "the solution version fails:\n" + "\n".join(
+        f"{err}\n  in: {cell.source[:300]}" for cell, err in _errors(nb))
+    grades = _cell_grades(course, number, "solutions")
+    auto = {k: g for k, g in grades.items() if g["kind"] == "code"}
+    written = {k: g for k, g in grades.items() if g["kind"] == "markdown"}
+    assert auto, f"notebook {number} has no auto-graded part"
+    for grade_id, g in auto.items():
+        assert g["auto"] == g["max"], f"{grade_id}: {g['auto']} of {g['max']}"
+    for grade_id, g in written.items():
+        assert g["needs manual"] and g["auto"] is None, f"{grade_id} should wait for the instructor: {g}"
+
+
+@pytest.mark.parametrize("number", list(NOTEBOOKS))
+def test_a_blank_submission_scores_zero_and_runs_through(course, number):
+    grades = _cell_grades(course, number, "blank")
+    for grade_id, g in grades.items():
+        assert g["auto"] == 0 and not g["needs manual"], f"{grade_id}: {g}"
+    nb = _autograded(course, number, "blank")
+    graded_checks = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]
+    failing = {id(cell): err for cell, err in _errors(nb)}
+    for cell, err in _errors(nb):
+        assert cell in graded_checks, f"a cell that is not a graded check fails in the blank version: {err}\n" \
+                                      f"{cell.source[:300]}"
+        assert "not implemented yet, so this part scores 0" in err, err
+    for cell in graded_checks:
+        assert id(cell) in failing, f"a graded check passes a blank answer:\n{cell.source}"
+        printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert "is not implemented yet" in printed, "the visible check speaks before the hidden line fails"
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                      if o.output_type == "stream")
+    exercises = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+    assert printed.count("Using the reference") >= len(exercises), "the cells after an exercise fall back to the " \
+                                                                   "reference and say so"
+
+
+@pytest.mark.parametrize("number", list(NOTEBOOKS))
+def test_typical_mistakes_score_exactly_the_parts_done_right(course, number):
+    table = _submission_table(number)
+    grades = _cell_grades(course, number, "mistakes")
+    auto = {k: g for k, g in grades.items() if g["kind"] == "code"}
+    assert any(f"check_{k}" in auto for k in table), f"notebook {number}'s mistakes submission makes no mistake"
+    assert any(f"check_{k}" not in table and k.removeprefix("check_") not in table for k in auto), \
+        f"notebook {number}'s mistakes submission gets nothing right"
+    for grade_id, g in auto.items():
+        wrong = grade_id.removeprefix("check_") in table
+        assert g["auto"] == (0 if wrong else g["max"]), f"{grade_id}: {g} ({'mistaken' if wrong else 'solution'})"
+    for grade_id, g in grades.items():
+        if g["kind"] == "markdown":
+            answered = grade_id in table
+            assert g["needs manual"] == answered and (answered or g["auto"] == 0), f"{grade_id}: {g}"
+
+
+def test_export_lists_the_three_students_for_every_notebook(course):
+    with open(course / "grades.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    seen = {(row["assignment"], row["student_id"]) for row in rows}
+    assert seen == {(path.stem, s) for path in NOTEBOOKS.values() for s in STUDENTS}
+    by = {(row["assignment"], row["student_id"]): float(row["raw_score"]) for row in rows}
+    for path in NOTEBOOKS.values():
+        a = path.stem
+        assert by[(a, "blank")] == 0
+        assert 0 < by[(a, "mistakes")] < by[(a, "solutions")], (a, by[(a, "mistakes")], by[(a, "solutions")])
