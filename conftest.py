@@ -1,4 +1,6 @@
-"""pytest runs the unit tests in tests/ and executes every notebook in notebooks/ with nbval, in fast mode.
+"""pytest runs the tests in tests/ in fast mode: the unit tests, then every notebook executed and graded by nbgrader
+(tests/test_grading.py) and run in JupyterLab (tests/test_browser.py). `pytest notebooks/NN_name.ipynb` executes one
+notebook with nbval.
 
 COURSEKIT_FAST is set here, before any notebook kernel starts, so the kernels inherit it. A value already in the
 environment wins: `COURSEKIT_FAST=0 pytest notebooks/` executes the notebooks in full mode.

@@ -3,6 +3,10 @@
     coursekit list                 the notebooks of the course
     coursekit run all [--fast]     execute every notebook headless; executed copies and HTML go to build/
     coursekit run 01 [--fast]      execute one notebook
+    coursekit student [01|all]     the student versions (exercises blank, hidden tests out) in build/student/
+    coursekit slides [01|all]      reveal.js decks in build/slides/ that present offline
+    coursekit build [--fast]       all of the above at once, with a summary table
+    coursekit course DIR [01|all]  an nbgrader course folder: one assignment per notebook, ready to grade
     coursekit gallery              a PNG of samples of every embedded dataset (build/gallery.png)
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
@@ -71,6 +75,26 @@ def _student(args) -> int:
         return _fail(str(err))
     for target in homework.write_student(paths, Path(args.out)):
         print(f"wrote {target}")
+    return 0
+
+
+def _course(args) -> int:
+    from coursekit import grading
+
+    try:
+        paths = notebooks.select(args.notebook)
+    except notebooks.NotebookNotFound as err:
+        return _fail(str(err))
+    root = Path(args.folder).resolve()
+    names = grading.nbgrader_course(root, paths)
+    print(f"nbgrader course in {root}: nbgrader_config.py and {len(names)} assignment(s) in source/:")
+    for name, path in zip(names, paths):
+        work = grading.lab_facts(path)
+        print(f"  source/{name}/{name}.ipynb: {work['exercises']} exercises ({work['exercise points']:g} points, "
+              f"auto-graded), {work['written']} written answers ({work['written points']:g} points, by hand)")
+    print(f"Next, in {root}: `nbgrader generate_assignment {names[0]}` writes the student version to release/; "
+          f"collect submissions into submitted/<student>/{names[0]}/; `nbgrader autograde {names[0]}` grades them "
+          "(prefix it with COURSEKIT_FAST=1 to grade in minutes: the checks are the same, the training shorter).")
     return 0
 
 
@@ -194,6 +218,11 @@ def main(argv: list[str] | None = None) -> int:
     p_student.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
     p_student.add_argument("--out", default=str(PROJECT_ROOT / "build" / "student"), help="output folder")
     p_student.set_defaults(func=_student)
+
+    p_course = sub.add_parser("course", help="make an nbgrader course folder with one assignment per notebook")
+    p_course.add_argument("folder", help="the course folder (created if missing; its source/ is updated)")
+    p_course.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
+    p_course.set_defaults(func=_course)
 
     p_slides = sub.add_parser("slides", help="write reveal.js decks to build/slides/ (with figures once executed)")
     p_slides.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")

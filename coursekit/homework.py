@@ -1,10 +1,12 @@
-"""One set of source notebooks, three uses: student versions for homework, lecture slides, and the course build.
+"""One set of source notebooks, three uses: student versions and grading, lecture slides, and the course build.
 
 - **Student versions** (``coursekit student``): nbgrader's own preprocessors, run through nbconvert with no gradebook
   database, turn each solution ("master") notebook into the one students get: the code between ``### BEGIN
-  SOLUTION`` and ``### END SOLUTION`` becomes ``raise NotImplementedError()``, hidden tests and outputs are cleared,
-  and the check cells are locked (read-only). The exercises' checks then print "not implemented yet" and the cells
-  after them fall back to the reference (``coursekit.checks.working``), so "run all" still goes through.
+  SOLUTION`` and ``### END SOLUTION`` becomes ``raise NotImplementedError()`` (and a written answer "YOUR ANSWER
+  HERE"), hidden tests and outputs are cleared, and the check cells are locked (read-only). The exercises' checks then
+  print "not implemented yet" and the cells after them fall back to the reference (``coursekit.checks.working``), so
+  "run all" still goes through.
+- **Grading** (``coursekit course``): see ``coursekit.grading``.
 - **Slides** (``coursekit slides``): reveal.js decks made by nbconvert's slides exporter from the cells'
   ``slideshow.slide_type`` metadata, numbered "slide / total". The libraries a deck loads (reveal.js, jQuery,
   RequireJS, MathJax) are fetched once from the npm registry (pinned, checksummed releases) into ``build/slides/``
@@ -110,37 +112,6 @@ def write_student(paths: list[Path], out_dir: Path = BUILD_DIR / "student") -> l
         _write_atomically(target, nbformat.writes(student_notebook(path)))
         written.append(target)
     return written
-
-
-NBGRADER_CONFIG = """\
-# nbgrader's configuration for the course "image generation with deep learning" (written by `coursekit course`)
-c = get_config()
-c.CourseDirectory.root = {root!r}
-# One gradebook. Several `nbgrader autograde` run at once (one per student, say) wait for it instead of failing.
-c.CourseDirectory.db_url = {db_url!r}
-# A cell may train a network for minutes in full mode; nbgrader's default (30 s per cell) would cut it off.
-c.Execute.timeout = {timeout}
-"""
-
-
-def nbgrader_course(root: Path, paths: list[Path], timeout: int = 1800) -> list[str]:
-    """Make ``root`` an nbgrader course folder for the notebooks at ``paths``: its ``nbgrader_config.py`` and one
-    assignment per notebook, named after it ("01_neurons_and_relu"), in ``source/``. Returns the assignments' names.
-
-    Then, in ``root``: ``nbgrader generate_assignment 01_neurons_and_relu`` writes the student version to
-    ``release/``; submissions go to ``submitted/<student>/<assignment>/``; ``nbgrader autograde <assignment>`` grades
-    them (``COURSEKIT_FAST=1`` in its environment grades in fast mode: the checks are the same, the training shorter).
-    A notebook already in ``source/`` is replaced by the course's current version.
-    """
-    root = Path(root).resolve()
-    config = NBGRADER_CONFIG.format(root=str(root), db_url=f"sqlite:///{root / 'gradebook.db'}?timeout=300",
-                                    timeout=timeout)
-    _write_atomically(root / "nbgrader_config.py", config)
-    names = []
-    for path in paths:
-        _write_atomically(root / "source" / path.stem / path.name, path.read_text(encoding="utf-8"))
-        names.append(path.stem)
-    return names
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -90,37 +90,54 @@ class KernelDied(RuntimeError):
     """The kernel stopped while a cell ran (out of memory, a crash in a native library)."""
 
 
-def run_cells(nb, cwd: Path, timeout: float = 1800, stderr=None, env: dict | None = None) -> str:
-    """Execute the code cells of the notebook ``nb`` in order in a fresh Python kernel started in ``cwd``, storing
-    each cell's outputs in it as Jupyter would; stop at the first error. Returns that error ("Name: message"), or ""
-    when every cell ran.
+def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dict | None = None,
+              allow_errors: bool = False, kernel_name: str = "python3", extra_arguments: list[str] | None = None) -> str:
+    """Execute the code cells of the notebook ``nb`` in order in a fresh kernel started in ``cwd``, storing each
+    cell's outputs in it as Jupyter would. Returns the first error ("Name: message"), or "" when every cell ran.
 
-    timeout: seconds one cell may run. env: the kernel's environment (default: this process's).
+    timeout: seconds one cell may run (None: no limit); a cell that runs longer is interrupted and gets a
+    ``CellTimeoutError`` output. env: the kernel's environment (default: this process's). allow_errors: go on after a
+    cell that fails (as nbgrader does when grading) instead of stopping there. kernel_name, extra_arguments: which
+    kernel, and the arguments added to its command line (IPython's history is kept in memory, so that kernels run
+    at once do not share a history file).
 
     A plain blocking client reads the kernel's messages until the cell's "idle" status, as nbval does: nbclient's
-    asynchronous client was seen to wait forever after cells that sent many display updates while the CPU was busy.
+    asynchronous client (behind ``jupyter nbconvert --execute`` and nbgrader) was seen to wait forever for the reply
+    of a cell that shows an ipywidgets control, while the kernel sat idle (jupyter/nbclient#312).
     """
     import queue
 
     from jupyter_client.manager import start_new_kernel
-    from nbformat.v4 import output_from_msg
+    from nbformat.v4 import new_output, output_from_msg
 
-    km, kc = start_new_kernel(kernel_name="python3", cwd=str(cwd), stderr=stderr, **({"env": env} if env else {}))
+    options = {"env": env} if env else {}
+    options["extra_arguments"] = list(extra_arguments or [])
+    if not any(arg.startswith("--HistoryManager.hist_file") for arg in options["extra_arguments"]):
+        options["extra_arguments"].append("--HistoryManager.hist_file=:memory:")  # as nbclient does: kernels at once
+    km, kc = start_new_kernel(kernel_name=kernel_name, cwd=str(cwd), stderr=stderr, **options)
+    first_error = ""
     try:
         count = 0
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
             cell.outputs = []
-            msg_id = kc.execute(cell.source, allow_stdin=False, stop_on_error=True)
+            msg_id = kc.execute(cell.source, allow_stdin=False, stop_on_error=not allow_errors)
             displays: dict[str, list[int]] = {}  # display_id → indices of the outputs it names
             clear_pending, error = False, ""
-            deadline = time.monotonic() + timeout
+            deadline = None if timeout is None else time.monotonic() + timeout
+            timed_out = False
             while True:
-                remaining = deadline - time.monotonic()
+                remaining = 5.0 if deadline is None else deadline - time.monotonic()
+                if remaining <= 0 and not timed_out:
+                    km.interrupt_kernel()  # the cell stops with KeyboardInterrupt; its idle status follows
+                    timed_out, deadline = True, time.monotonic() + 60
+                    cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue="",
+                                                   traceback=[f"CellTimeoutError: the cell ran longer than {timeout:.0f} s"]))
+                    error = f"TimeoutError: a cell ran longer than {timeout:.0f} s"
+                    continue
                 if remaining <= 0:
-                    km.interrupt_kernel()
-                    return f"TimeoutError: a cell ran longer than {timeout:.0f} s"
+                    raise KernelDied(f"the kernel did not stop after an interrupt while running:\n{cell.source[:300]}")
                 try:
                     msg = kc.get_iopub_msg(timeout=min(remaining, 5.0))
                 except queue.Empty:
@@ -155,7 +172,7 @@ def run_cells(nb, cwd: Path, timeout: float = 1800, stderr=None, env: dict | Non
                 display_id = content.get("transient", {}).get("display_id")
                 if display_id:
                     displays.setdefault(display_id, []).append(len(cell.outputs) - 1)
-                if kind == "error":
+                if kind == "error" and not error:
                     error = f"{content['ename']}: {content['evalue']}"
             count += 1
             cell.execution_count = count
@@ -163,9 +180,11 @@ def run_cells(nb, cwd: Path, timeout: float = 1800, stderr=None, env: dict | Non
                 if out.output_type == "execute_result":
                     out.execution_count = count
             kc.get_shell_msg(timeout=60)  # the execute_reply, sent before the idle status
-            if error:
-                return ANSI_ESCAPE.sub("", error)
-        return ""
+            if error and not first_error:
+                first_error = ANSI_ESCAPE.sub("", error)
+            if error and not allow_errors:
+                break
+        return first_error
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

@@ -171,7 +171,9 @@ def progress(iterable, **kwargs):
 
 
 def source(obj) -> str:
-    """The annotated source code of a coursekit building block (function, class or module), as text."""
+    """The annotated source code of a coursekit building block (function, class or module), as text. A decorated
+    function (``@torch.no_grad()``) shows its own code, not the decorator's wrapper."""
+    obj = inspect.unwrap(obj) if callable(obj) else obj
     try:
         code = inspect.getsource(obj)
         where = f"{inspect.getsourcefile(obj)}:{inspect.getsourcelines(obj)[1]}"

@@ -2,7 +2,8 @@
 yet" (and fails when graded), an answer that calls the reference is caught, and every hint is fed its mistake.
 
 The mistakes of each notebook's checks are in ``test_checks_NN.py`` (a table ``MISTAKES``: check → {hint key: a wrong
-answer}); the test here holds each table to its check's hints, so that a hint without a test fails.
+answer}); the tests here feed each check every mistake of its table and hold the table to the check's hints, so that
+a hint without a test fails.
 """
 
 import importlib
@@ -99,6 +100,18 @@ def test_every_exercise_of_the_notebooks_has_a_check():
 # ---------------------------------------------------------------------------------------------------------------
 # Every hint has a test that feeds it its mistake
 # ---------------------------------------------------------------------------------------------------------------
+
+
+MISTAKES = [(check, key, wrong) for table in TABLES.values() for check, mistakes in table.items()
+            for key, wrong in mistakes.items()]
+
+
+@pytest.mark.parametrize("check, key, wrong", MISTAKES, ids=[f"{c.name}-{k}" for c, k, _ in MISTAKES])
+def test_each_mistake_gets_its_hint(check, key, wrong):
+    with pytest.raises(CheckFailed) as err:
+        check(wrong)
+    assert err.value.key == key, str(err.value)
+    assert str(err.value).startswith("✗ ") and check.name in str(err.value), "a hint names the exercise"
 
 
 def test_every_hint_of_every_check_has_its_mistake_in_a_table():
@@ -238,3 +251,24 @@ def test_watching_restores_a_profiler_already_installed():
         assert sys.getprofile() is profiler
     finally:
         sys.setprofile(None)
+
+
+@torch.no_grad()
+def _decorated_reference(z):
+    return torch.clamp(z, min=0)
+
+
+def test_a_decorated_reference_is_recognised_by_its_own_code_not_the_decorator():
+    def run(t):
+        t.expect_tensor(t.call(torch.tensor([-1.0, 2.0])), (2,))
+
+    check = ck.checks.Check("relu", run, {}, reference=_decorated_reference)
+
+    @torch.no_grad()
+    def own(z):  # decorated the same way, but the student's own code
+        return torch.where(z > 0, z, torch.zeros_like(z))
+
+    assert check.passes(own)
+    with pytest.raises(CheckFailed) as err:
+        check(lambda z: _decorated_reference(z))
+    assert err.value.key == "calls the reference"

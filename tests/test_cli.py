@@ -90,3 +90,13 @@ def test_notebooks_are_slides_with_a_settings_cell():
         assert all("slideshow" in c.metadata for c in nb.cells), f"{path.name}: a cell lacks slideshow metadata"
         budgets = [c for c in nb.cells if c.cell_type == "code" and "ck.budget(" in c.source]
         assert len(budgets) == 1, f"{path.name}: every budget belongs in one settings cell"
+
+
+def test_course_makes_an_nbgrader_course_folder(tmp_path, capsys):
+    assert cli.main(["course", str(tmp_path / "gif4105"), "02"]) == 0
+    assert "nbgrader generate_assignment 02_cnn_classification" in capsys.readouterr().out
+    config = (tmp_path / "gif4105" / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert "c.Execute.timeout = 1800" in config and "gradebook.db?timeout=" in config
+    source = tmp_path / "gif4105" / "source" / "02_cnn_classification" / "02_cnn_classification.ipynb"
+    assert nbformat.read(source, as_version=4).cells == nbformat.read(notebooks.select("02")[0], as_version=4).cells
+    assert cli.main(["course", str(tmp_path / "gif4105"), "99"]) == 2

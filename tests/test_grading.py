@@ -1,7 +1,6 @@
 """Grading end to end with nbgrader itself, as an instructor does it.
 
-A real nbgrader course is built in a temporary folder (``coursekit course``'s ``homework.nbgrader_course``), with one
-assignment per notebook: ``nbgrader generate_assignment`` makes the student versions, three students submit, then
+A real nbgrader course is built in a temporary folder by ``coursekit course``, with one assignment per notebook: ``nbgrader generate_assignment`` makes the student versions, three students submit, then
 ``nbgrader autograde`` executes and grades every submission and ``nbgrader export`` writes the grades:
 
 - "solutions" hands in the solution versions: full marks on every auto-graded part, written answers waiting for the
@@ -11,7 +10,9 @@ assignment per notebook: ``nbgrader generate_assignment`` makes the student vers
 - "mistakes" hands in typical mistakes (``SUBMISSION`` in ``test_checks_NN.py``: a wrong answer for some exercises,
   the solution for the others, one written answer): partial marks, exactly the parts it got right.
 
-The notebooks are executed in fast mode, three at a time, each kernel on one thread.
+The notebooks are executed in fast mode (``COURSEKIT_FAST`` as the tests set it), three at a time, each kernel on
+one thread. This is where the test run executes every notebook: the solutions' autograde fails with the cell and the
+traceback of any error. To execute one notebook cell by cell, ``pytest notebooks/04_pixelcnn.ipynb`` (nbval).
 """
 
 import csv
@@ -27,7 +28,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursekit import homework, notebooks
+from coursekit import cli, notebooks
 
 NOTEBOOKS = notebooks.available()
 STUDENTS = ("solutions", "blank", "mistakes")
@@ -48,7 +49,7 @@ def _submission_table(number: str) -> dict:
 def _nbgrader(*args: str, cwd: Path, timeout: int = 1800) -> subprocess.CompletedProcess:
     # nbgrader runs `alembic` from the environment's bin folder: on the PATH even when the venv is not activated
     path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
-    env = {**os.environ, "PATH": path, "COURSEKIT_FAST": "1", "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "PATH": path, "COURSEKIT_FAST": os.environ.get("COURSEKIT_FAST", "1"), "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, check=False, env=env)
 
@@ -74,8 +75,8 @@ def _mistakes_version(release, source, table: dict):
 def course(tmp_path_factory) -> Path:
     """An nbgrader course with every notebook released, submitted by the three students, autograded and exported."""
     root = tmp_path_factory.mktemp("course")
-    assignments = homework.nbgrader_course(root, list(NOTEBOOKS.values()))
-    for name in assignments:
+    assert cli.main(["course", str(root)]) == 0  # `coursekit course ROOT`: the instructor's first step
+    for name in (path.stem for path in NOTEBOOKS.values()):
         done = _nbgrader("generate_assignment", name, "--force", cwd=root, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
     for number, path in NOTEBOOKS.items():
@@ -134,6 +135,12 @@ def _errors(nb) -> list[tuple[object, str]]:
     return found
 
 
+def _traceback(cell) -> str:
+    """The end of the traceback a cell shows, without terminal colours."""
+    lines = [line for out in cell.outputs if out.output_type == "error" for line in out.traceback]
+    return notebooks.ANSI_ESCAPE.sub("", "\n".join(lines[-3:]))
+
+
 def _written(cell) -> bool:
     return cell.cell_type == "markdown"
 
@@ -142,7 +149,7 @@ def _written(cell) -> bool:
 def test_solutions_get_every_auto_graded_point_and_wait_for_manual_grading(course, number):
     nb = _autograded(course, number, "solutions")
     assert not _errors(nb), "the solution version fails:\n" + "\n".join(
-        f"{err}\n  in: {cell.source[:300]}" for cell, err in _errors(nb))
+        f"{err}\nin the cell:\n{cell.source}\n{_traceback(cell)}" for cell, err in _errors(nb))
     grades = _cell_grades(course, number, "solutions")
     auto = {k: g for k, g in grades.items() if g["kind"] == "code"}
     written = {k: g for k, g in grades.items() if g["kind"] == "markdown"}
@@ -203,3 +210,24 @@ def test_export_lists_the_three_students_for_every_notebook(course):
         a = path.stem
         assert by[(a, "blank")] == 0
         assert 0 < by[(a, "mistakes")] < by[(a, "solutions")], (a, by[(a, "mistakes")], by[(a, "solutions")])
+
+
+def test_the_course_grades_with_the_blocking_executor_and_it_runs_past_errors(tmp_path):
+    from nbformat.v4 import new_code_cell, new_notebook
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from nbgrader.converters import Autograde
+
+    from coursekit.grading import BlockingExecute
+
+    assert cli.main(["course", str(tmp_path), "01"]) == 0
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    steps = Autograde(config=config).autograde_preprocessors
+    assert BlockingExecute in steps and not any(p.__name__ == "Execute" for p in steps)
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_code_cell("raise ValueError('wrong')"),
+                             new_code_cell("import ipywidgets as w\nw.interact(lambda k=1: print(k + x), k=(0, 3));")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    BlockingExecute(config=config).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    assert nb.cells[1].outputs[0].ename == "ValueError", "the error is recorded"
+    assert nb.cells[2].execution_count == 3 and any(o.output_type == "display_data" for o in nb.cells[2].outputs), \
+        "the cells after it still run, a slider's included"

@@ -18,18 +18,16 @@ from coursekit import homework, notebooks
 NOTEBOOKS = notebooks.available()
 
 
-def _solution_lines(nb) -> list[str]:
-    """The non-blank lines between the solution markers of a source notebook."""
-    lines = []
-    for cell in nb.cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if "### BEGIN SOLUTION" in line:
-                inside = True
-            elif "### END SOLUTION" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(line.strip())
+def _solution_lines(source: str) -> list[str]:
+    """The non-blank lines between the solution markers of a cell's source."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        if "### BEGIN SOLUTION" in line:
+            inside = True
+        elif "### END SOLUTION" in line:
+            inside = False
+        elif inside and line.strip():
+            lines.append(line.strip())
     return lines
 
 
@@ -40,8 +38,18 @@ def test_student_version_has_no_solutions_no_hidden_tests_no_outputs(number):
     text = "\n".join(cell.source for cell in student.cells)
     assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
     assert "BEGIN HIDDEN TESTS" not in text
-    for line in _solution_lines(source):
-        assert line not in text, f"solution code left in the student version: {line!r}"
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in student.cells if "nbgrader" in c.metadata}
+    outside = "\n".join(c.source for c in source.cells if not c.metadata.get("nbgrader", {}).get("solution"))
+    for cell in source.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        left = by_id[meta["grade_id"]].source
+        for line in _solution_lines(cell.source):
+            if line not in cell.source.split("### BEGIN SOLUTION")[0]:  # the signature and docstring stay
+                assert line not in left, f"solution left in the student's cell {meta['grade_id']}: {line!r}"
+            if len(line) >= 40 and line not in outside:  # nor anywhere else in the notebook
+                assert line not in text, f"solution code left in the student version: {line!r}"
     exercises = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
     answers = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "markdown"]
     checks = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"]

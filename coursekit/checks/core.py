@@ -21,6 +21,7 @@ alias such as ``from torch.nn.functional import conv2d as c`` is caught too.
 
 from __future__ import annotations
 
+import inspect
 import sys
 import types
 import warnings
@@ -80,7 +81,8 @@ class _Watch:
     """
 
     def __init__(self, functions):
-        self.codes = {fn.__code__: fn for fn in functions if hasattr(fn, "__code__")}
+        # a decorated function (``@torch.no_grad()``) runs its own code inside the decorator's shared wrapper
+        self.codes = {inspect.unwrap(fn).__code__: fn for fn in functions if hasattr(inspect.unwrap(fn), "__code__")}
         self.methods = {fn.__name__: fn for fn in functions if isinstance(fn, types.MethodDescriptorType)}
         self.builtins = [fn for fn in functions if not hasattr(fn, "__code__") and fn not in self.methods.values()]
         self.seen: list[Callable] = []

@@ -208,21 +208,21 @@ BACKPROP_HINTS = {
              "layers: one of each per layer, in the order of `weights`.",
     "loss": "mlp_gradients' loss is {got:.5f}, expected the cross-entropy {expected:.5f} = −(1/N) Σ_n log "
             "softmax(z_L)[n, y_n] of the logits z_L.",
-    "gradient shape": "the gradient of W_{l} has shape {got}; it must have W_{l}'s shape {expected}: ∂L/∂W_l = "
+    "gradient shape": "mlp_gradients: the gradient of W_{l} has shape {got}; it must have W_{l}'s shape {expected}: ∂L/∂W_l = "
                       "h_(l−1)ᵀ δ_l, (I_l, N) @ (N, J_l).",
     "sign": "mlp_gradients' gradients have the wrong sign: δ_L = ∂L/∂z_L = (softmax(z_L) − onehot(y)) / N, the "
             "probabilities minus the labels. With the opposite sign, gradient descent would climb the loss.",
     "sum": "mlp_gradients' gradients are N = {n} times too large: L is the mean over the batch, so δ_L = (p − "
            "onehot(y)) / N.",
-    "no relu mask": "the last layer's gradients are right but the earlier ones ignore ReLU: on the way back, "
+    "no relu mask": "mlp_gradients: the last layer's gradients are right but the earlier ones ignore ReLU: on the way back, "
                     "δ_(l−1) = (δ_l W_lᵀ) ⊙ ReLU'(z_(l−1)), where ReLU'(z) = 1 for z > 0 and 0 otherwise. An inactive "
                     "unit passes no gradient.",
-    "bias": "the weight gradients are right but the bias gradient of layer {l} is not: ∂L/∂b_l = Σ_n δ_l[n], the "
+    "bias": "mlp_gradients: the weight gradients are right but the bias gradient of layer {l} is not: ∂L/∂b_l = Σ_n δ_l[n], the "
             "sum over the batch of δ_l (each b_l is added to every example).",
-    "last only": "the last layer's gradients are right, layer {l}'s are not (off by up to {error:.3g}). Check how δ "
+    "last only": "mlp_gradients: the last layer's gradients are right, layer {l}'s are not (off by up to {error:.3g}). Check how δ "
                  "goes back one layer: δ_(l−1) = (δ_l W_lᵀ) ⊙ [z_(l−1) > 0], with W_l the weight *after* the "
                  "activation, and ∂L/∂W_l = h_(l−1)ᵀ δ_l uses that layer's *input* h_(l−1).",
-    "differs": "the gradient of {what} of layer {l} differs from autograd's by up to {error:.3g}. The last layer's: "
+    "differs": "mlp_gradients: the gradient of {what} of layer {l} differs from autograd's by up to {error:.3g}. The last layer's: "
                "δ_L = (softmax(z_L) − onehot(y)) / N, ∂L/∂W_L = h_(L−1)ᵀ δ_L, ∂L/∂b_L = Σ_n δ_L[n].",
 }
 
