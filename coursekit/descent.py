@@ -6,7 +6,9 @@ Training changes the weights w against the gradient of the loss, one small step 
 
 On the elongated bowl L(w) = ½ (a·w₁² + b·w₂²) every step multiplies the distance to the minimum along each axis by
 (1 − η·a) and (1 − η·b): descent converges when η < 2/b (the steepest curvature), crawls when η is much smaller than
-2/b, and diverges, each step overshooting further, when η > 2/b. ``descend`` records the path of any two-weight loss.
+2/b, and diverges, each step overshooting further, when η > 2/b. The slower of the two factors sets the speed, and
+it is smallest at η = 2/(a + b), where both axes shrink by (b − a)/(b + a) per step (notebook 02's exercise derives
+it). ``descend`` records the path of any two-weight loss.
 
 **Minibatch** descent estimates ∂L/∂w from a few random examples instead of all of them: each step is cheaper and
 noisier, and on average it points downhill. ``line_fit_loss`` and ``minibatch_descent`` show it on the simplest model
@@ -33,6 +35,22 @@ def bowl(w: torch.Tensor, curvatures: tuple[float, float] = BOWL_CURVATURES) -> 
 def stable_learning_rate(curvatures: tuple[float, float] = BOWL_CURVATURES) -> float:
     """The largest η for which gradient descent converges on the bowl: 2 / max curvature."""
     return 2 / max(curvatures)
+
+
+def convergence_factor(lr: float, curvatures: tuple[float, float] = BOWL_CURVATURES) -> float:
+    """How much one step of rate η shrinks the distance to the bowl's minimum, in the worst direction:
+    max(|1 − η·a|, |1 − η·b|). Below 1 descent converges; above 1 it diverges."""
+    return max(abs(1 - lr * c) for c in curvatures)
+
+
+def fastest_learning_rate(a: float, b: float) -> float:
+    """The η that makes descent on the bowl ½(a·w₁² + b·w₂²) converge fastest, for curvatures 0 < a ≤ b.
+
+    Each step multiplies w₁ by (1 − η·a) and w₂ by (1 − η·b). Raising η speeds up the flat axis, |1 − η·a| falls,
+    while the steep axis overshoots more and more, |1 − η·b| = η·b − 1 grows once η > 1/b. The worst of the two is
+    smallest where they balance: 1 − η·a = η·b − 1, so η* = 2/(a + b), and both shrink by (b − a)/(b + a) per step.
+    """
+    return 2 / (a + b)  # solves 1 − η·a = −(1 − η·b)
 
 
 def descend(loss: Callable[[torch.Tensor], torch.Tensor], start, lr: float, steps: int):

@@ -9,21 +9,36 @@ Gram matrix
 is the average over positions of the product of features i and j: a summary that forgets the layout. Here G is
 divided by M_l (the number of positions) so that images of different sizes have comparable Gram matrices.
 
-- **Texture synthesis** («Synthèse de textures par CNN»): start from noise x̂ and minimise the Gram loss
-  E = Σ_l w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)² by L-BFGS on the pixels, with w_l = 1 / mean((G^l)²) so that every
-  layer's error is relative and all layers count alike. (Gatys et al. write E_l = 1/(4 N_l² M_l²) Σ_ij (Ĝ_ij − G_ij)²
-  with un-normalised G and equal w_l; with G divided by M_l that is ¼ of (1/C_l²) Σ_ij (Ĝ_ij − G_ij)².)
+The loss terms, each relative so that its weight means the same whatever the scale of the activations:
+
+- the **style loss** E = Σ_l w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)², with w_l = 1 / mean((G^l)²) so that every
+  layer's error is relative and all layers count alike (``style_loss``). (Gatys et al. write
+  E_l = 1/(4 N_l² M_l²) Σ_ij (Ĝ_ij − G_ij)² with un-normalised G and equal w_l; with G divided by M_l that is ¼ of
+  (1/C_l²) Σ_ij (Ĝ_ij − G_ij)².)
+- the **content loss** L_content = Σ_{c,k} (F̂_ck − P_ck)² / Σ_{c,k} P_ck² on one deep layer (relu4_2 of VGG-19),
+  the lecture's Σ_i (c_i − ĉ_i)² made relative (``content_loss``);
+- a **total-variation** prior TV(x) = mean (x[i+1, j] − x[i, j])² + mean (x[i, j+1] − x[i, j])², squared
+  differences of neighbouring pixels (``total_variation``), weighed relative to the example's (or the photo's) own TV.
+  Squared rather than absolute: it is smooth, which L-BFGS's curvature model needs (Mahendran & Vedaldi 2015 use
+  the same β = 2 prior).
+
+- **Texture synthesis** («Synthèse de textures par CNN»): start from noise x̂ and minimise E (+ λ · TV) by L-BFGS
+  on the pixels.
 - **Style transfer** («Capturer le style artistique»): start from the content photo p and minimise
-  L = L_content + β · L_style, L_content = Σ_{c,k} (F̂_ck − P_ck)² / Σ_{c,k} P_ck² on one deep layer (relu4_2 of
-  VGG-19), L_style the Gram loss above on relu1_1 … relu5_1 (Gatys et al.'s α/β ratio is our 1/β).
+  L = L_content + β · E (+ λ · TV) (Gatys et al.'s α/β ratio is our 1/β).
 
 The pixels are kept in [0, 1] by a soft penalty during L-BFGS and clipped at the end (see ``_lbfgs``).
 
 ``style_transfer`` and ``synthesize_texture`` run these with a progress bar and return the image and the loss
-history; they work outside the notebook. The features come from ``coursekit.features``. Used in notebook 06.
+history; they work outside the notebook. They take their loss terms from a ``LossTerms`` (the functions of this
+module by default), so that notebook 06 runs them on the student's own losses. The features come from
+``coursekit.features``. Used in notebook 06.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 
@@ -43,19 +58,49 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     return f @ f.transpose(1, 2) / (h * w)  # F Fᵀ / M: (N, C, C)
 
 
-def gram_loss(grams: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
-              weights: dict[str, float] | None = None) -> torch.Tensor:
-    """Σ_l w_l · mean_ij (Ĝ^l_ij − G^l_ij)² over the layers of ``targets`` (each (N, C, C)); w_l = 1 by default."""
+def style_loss(features: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
+               weights: dict[str, float]) -> torch.Tensor:
+    """E = Σ_l w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)² over the layers of ``targets``: a scalar tensor.
+
+    features: {layer: (N, C_l, h_l, w_l)}, the image's activations; it may hold more layers (the content layer),
+    only those of ``targets`` count. targets: {layer: (N, C_l, C_l)}, the style's Gram matrices. weights:
+    {layer: w_l} (``style_targets`` makes them 1 / mean((G^l)²)).
+    """
     total = 0.0
     for name, target in targets.items():
-        w = 1.0 if weights is None else weights[name]
-        total = total + w * (grams[name] - target).pow(2).mean()
+        gram = gram_matrix(features[name])                             # Ĝ^l: (N, C_l, C_l)
+        total = total + weights[name] * (gram - target).pow(2).mean()  # w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)²
     return total
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """mean (F̂ − P)² between the features of the image and of the content photo, both (N, C, H, W)."""
-    return (features - target).pow(2).mean()
+    """Σ (F̂ − P)² / Σ P²: the squared error of the image's features F̂ to the content photo's P, both
+    (N, C, H, W), relative to P's energy, so that it does not depend on the layer's scale and is 1 for F̂ = 0."""
+    return (features - target).pow(2).sum() / target.pow(2).sum().clamp_min(1e-12)  # Σ (F̂ − P)² / Σ P²
+
+
+def total_variation(images: torch.Tensor) -> torch.Tensor:
+    """TV(x) = mean (x[i+1, j] − x[i, j])² + mean (x[i, j+1] − x[i, j])² over images (N, C, H, W): the mean squared
+    difference between vertical, then horizontal, neighbours. A smoothness prior: pixel noise costs much, a smooth
+    image little. Squared, not absolute: smooth everywhere, which L-BFGS needs."""
+    down = images[..., 1:, :] - images[..., :-1, :]     # x[i+1, j] − x[i, j]: (N, C, H−1, W)
+    right = images[..., :, 1:] - images[..., :, :-1]    # x[i, j+1] − x[i, j]: (N, C, H, W−1)
+    return down.pow(2).mean() + right.pow(2).mean()
+
+
+@dataclass(frozen=True)
+class LossTerms:
+    """The loss terms that ``synthesize_texture`` and ``style_transfer`` are built from: swap any for your own with
+    the same signature (notebook 06 passes the student's).
+
+    style: (features {layer: (N, C, h, w)}, targets {layer: (N, C, C)}, weights {layer: w_l}) → scalar tensor.
+    content: (features (N, C, h, w), target (N, C, h, w)) → scalar tensor, relative.
+    total_variation: (images (N, 3, H, W)) → scalar tensor.
+    """
+
+    style: Callable = style_loss
+    content: Callable = content_loss
+    total_variation: Callable = total_variation
 
 
 def _as_batch(image: torch.Tensor, name: str) -> torch.Tensor:
@@ -75,12 +120,6 @@ def style_targets(extractor, style: torch.Tensor, layers=None) -> tuple[dict, di
         targets = {name: gram_matrix(f) for name, f in extractor(style, layers).items()}
     weights = {name: 1.0 / g.pow(2).mean().clamp_min(1e-12).item() for name, g in targets.items()}
     return targets, weights
-
-
-def style_loss(extractor, image: torch.Tensor, targets: dict, weights: dict) -> torch.Tensor:
-    """Σ_l w_l · mean (Ĝ^l − G^l)² of ``image`` against the style's ``targets`` (see ``style_targets``)."""
-    grams = {name: gram_matrix(f) for name, f in extractor(image, list(targets)).items()}
-    return gram_loss(grams, targets, weights)
 
 
 def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Tensor, dict[str, list[float]]]:
@@ -144,46 +183,72 @@ def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Te
     return image, history
 
 
+def _relative_tv(terms: LossTerms, reference: torch.Tensor):
+    """x ↦ TV(x) / TV(reference): the prior relative to the example's (or photo's) own roughness, 1 at its level."""
+    with torch.no_grad():
+        scale = float(terms.total_variation(reference))
+    return lambda x: terms.total_variation(x) / max(scale, 1e-12)
+
+
 def synthesize_texture(extractor, texture: torch.Tensor, size: tuple[int, int] | None = None, steps: int = 200,
-                       layers=None, seed: int = 0) -> tuple[torch.Tensor, list[float]]:
+                       layers=None, seed: int = 0, tv_weight: float = 0.0,
+                       terms: LossTerms = LossTerms()) -> tuple[torch.Tensor, list[float]]:
     """Texture synthesis by Gram matching: from uniform noise of ``size`` (default: the texture's), minimise the Gram
-    loss to ``texture`` (3, H, W) on ``layers`` (default: the extractor's style layers) by L-BFGS. Returns
-    (image (1, 3, h, w) in [0, 1], the loss before each step and at the end; the first value is the noise's)."""
+    loss E to ``texture`` (3, H, W) on ``layers`` (default: the extractor's style layers) by L-BFGS, plus
+    ``tv_weight`` · TV(x̂) / TV(texture) when tv_weight > 0 (a smoothness prior). ``terms``: the loss functions
+    (``terms.style`` for E, ``terms.total_variation`` for TV). Returns (image (1, 3, h, w) in [0, 1], the Gram loss E
+    before each step and at the end; the first value is the noise's)."""
     texture = _as_batch(texture, "texture")
     targets, weights = style_targets(extractor, texture, layers)
     h, w = size or texture.shape[-2:]
     noise = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
-    image, history = _lbfgs(noise, lambda x: {"total": style_loss(extractor, x, targets, weights)}, steps, "texture")
-    return image, history["total"]
+    tv = _relative_tv(terms, texture) if tv_weight else None
+
+    def objective(x):
+        e = terms.style(extractor(x, list(targets)), targets, weights)
+        if tv is None:
+            return {"total": e, "style": e}
+        l_tv = tv(x)
+        return {"total": e + tv_weight * l_tv, "style": e, "tv": l_tv}
+
+    image, history = _lbfgs(noise, objective, steps, "texture")
+    return image, history["style"]
 
 
 def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, style_weight: float = 10.0,
-                   steps: int = 200, content_layer: str | None = None, style_layers=None):
+                   steps: int = 200, content_layer: str | None = None, style_layers=None, tv_weight: float = 0.0,
+                   terms: LossTerms = LossTerms()):
     """Gatys et al.'s style transfer: from the ``content`` photo, minimise L = L_content + style_weight · L_style by
-    L-BFGS, both relative losses (each layer divided by its target's mean square).
+    L-BFGS, both relative losses (each layer divided by its target's mean square), plus ``tv_weight`` · TV(x) /
+    TV(content) when tv_weight > 0. ``terms``: the loss functions (``terms.content``, ``terms.style``,
+    ``terms.total_variation``).
 
     content and style: (3, H, W) or (1, 3, H, W) in [0, 1], of any sizes: Gram matrices are averages over positions,
     so the style image is used at its own size. Returns (image (1, 3, H, W), history), history holding lists
-    "total", "content" and "style": the values before each step and at the end.
+    "total", "content" and "style" (and "tv" when tv_weight > 0): the values before each step and at the end.
     """
     content, style = _as_batch(content, "content"), _as_batch(style, "style")
     layer = content_layer or extractor.content_layer
     targets, weights = style_targets(extractor, style, style_layers)
     with torch.no_grad():
         p = extractor(content, [layer])[layer]
-    p_weight = 1.0 / p.pow(2).mean().clamp_min(1e-12).item()
+    tv = _relative_tv(terms, content) if tv_weight else None
 
     def objective(x):
-        feats = extractor(x, list(targets) + [layer])
-        l_content = p_weight * content_loss(feats[layer], p)
-        l_style = gram_loss({n: gram_matrix(feats[n]) for n in targets}, targets, weights)
-        return {"total": l_content + style_weight * l_style, "content": l_content, "style": l_style}
+        feats = extractor(x, list(targets) + [layer])                  # one forward pass for every layer
+        l_content = terms.content(feats[layer], p)
+        l_style = terms.style(feats, targets, weights)
+        parts = {"total": l_content + style_weight * l_style, "content": l_content, "style": l_style}
+        if tv is not None:
+            parts["tv"] = tv(x)
+            parts["total"] = parts["total"] + tv_weight * parts["tv"]
+        return parts
 
     return _lbfgs(content, objective, steps, "style transfer")
 
 
 def relative_losses(extractor, image: torch.Tensor, content: torch.Tensor, style: torch.Tensor,
-                    content_layer: str | None = None) -> dict[str, float]:
+                    content_layer: str | None = None, terms: LossTerms = LossTerms()) -> dict[str, float]:
     """The content and style losses of ``image`` as ``style_transfer`` defines them: {"content": …, "style": …}.
     Use it to compare the result with the content photo and the style image."""
     image, content, style = _as_batch(image, "image"), _as_batch(content, "content"), _as_batch(style, "style")
@@ -191,9 +256,8 @@ def relative_losses(extractor, image: torch.Tensor, content: torch.Tensor, style
     targets, weights = style_targets(extractor, style)
     with torch.no_grad():
         p = extractor(content, [layer])[layer]
-        f = extractor(image, [layer])[layer]
-        if f.shape != p.shape:
+        feats = extractor(image, list(targets) + [layer])
+        if feats[layer].shape != p.shape:
             raise ValueError(f"image and content must have the same size for a content loss, got "
                              f"{tuple(image.shape[-2:])} and {tuple(content.shape[-2:])}.")
-        return {"content": float(content_loss(f, p) / p.pow(2).mean().clamp_min(1e-12)),
-                "style": float(style_loss(extractor, image, targets, weights))}
+        return {"content": float(terms.content(feats[layer], p)), "style": float(terms.style(feats, targets, weights))}

@@ -7,7 +7,8 @@
   learns on natural images: oriented edges and colour blobs (notebook 03, «Qu'est-ce que le réseau apprend?»).
 
 Each model takes images in [0, 1], as everywhere in coursekit, and normalises them itself (a named step in
-``forward``); ``features(x)`` returns the named activations that notebook 03 visualises.
+``forward``); ``features(x)`` returns the named activations that notebook 03 visualises, and
+``NaturalCNN.geometry(layer)`` the kernels, strides and paddings below a layer, from which its receptive field follows.
 
     model = ck.models.digit_classifier(pretrained=True)   # eval mode, on the CPU
 """
@@ -106,6 +107,18 @@ class NaturalCNN(nn.Module):
         conv2 = F.relu(self.conv2(F.max_pool2d(conv1, 2)))
         conv3 = F.relu(self.conv3(F.max_pool2d(conv2, 2)))
         return {"conv1": conv1, "conv2": conv2, "conv3": conv3, "logits": self.fc(conv3.mean(dim=(2, 3)))}
+
+    POOL = (2, 2, 0)  # max-pool: (kernel, stride, padding)
+
+    def geometry(self, layer: str) -> list[tuple[int, int, int]]:
+        """(kernel, stride, padding) of every convolution and max-pool from the input up to ``layer``'s map, in the
+        order of ``features``: what ``visualize.receptive_field`` needs. layer: "conv1", "conv2" or "conv3"."""
+        stages = {"conv1": [self.conv1], "conv2": [self.conv1, self.POOL, self.conv2],
+                  "conv3": [self.conv1, self.POOL, self.conv2, self.POOL, self.conv3]}
+        if layer not in stages:
+            raise ValueError(f"NaturalCNN.geometry: layer should be one of {list(stages)}, got {layer!r}.")
+        return [(s.kernel_size[0], s.stride[0], s.padding[0]) if isinstance(s, nn.Conv2d) else s
+                for s in stages[layer]]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)["logits"]

@@ -20,15 +20,18 @@ Two ways to keep a convolutional network from looking at the future:
   embedding added to both makes the model class-conditional ("draw a 7").
 
 Pixels here are binary (digits thresholded at ½): the network outputs one logit per pixel, p(x_i = 1 | x_<i) =
-σ(logit_i). ``sample`` draws pixel after pixel; ``sample_cached`` computes the vertical stack once per row and only
-the horizontal stack per pixel, and gives exactly the same images for the same random numbers.
+σ(logit_i), and an image's likelihood is reported in bits per dimension, −log₂ p(x) / (number of pixels)
+(``bits_per_dim``). ``sample`` draws pixel after pixel; ``sample_cached`` computes the vertical stack once per row and
+only the horizontal stack per pixel, and gives exactly the same images for the same random numbers.
 
-Used in notebook 04.
+Used in notebook 04, whose exercises are ``causal_mask`` (it builds ``MaskedConv2d`` through the ``mask`` argument),
+``bits_per_dim`` and ``sample_pixels``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -60,18 +63,26 @@ def causal_mask(kernel_size: int, mask_type: str) -> torch.Tensor:
     return mask
 
 
+MaskFunction = Callable[[int, str], torch.Tensor]  # (kernel_size, mask_type) → (K, K) mask, as ``causal_mask``
+
+
 class MaskedConv2d(nn.Conv2d):
     """A convolution whose kernel sees only earlier pixels (raster order): weight · mask, mask from ``causal_mask``.
 
     in_channels, out_channels, kernel_size (odd), mask_type "A" or "B". Input (N, C_in, H, W) → (N, C_out, H, W)
     ("same" padding). Channels of one pixel are not ordered among themselves: every input channel of an allowed
-    position is seen.
+    position is seen. mask: the function that makes the (K, K) mask (notebook 04 passes the student's own).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask_type: str,
+                 mask: MaskFunction = causal_mask):
         super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
         self.mask_type = mask_type
-        self.register_buffer("mask", causal_mask(kernel_size, mask_type)[None, None], persistent=False)
+        kernel_mask = torch.as_tensor(mask(kernel_size, mask_type), dtype=torch.float32)
+        if kernel_mask.shape != (kernel_size, kernel_size):
+            raise ValueError(f"mask({kernel_size}, {mask_type!r}) must have shape ({kernel_size}, {kernel_size}), "
+                             f"got {tuple(kernel_mask.shape)}.")
+        self.register_buffer("mask", kernel_mask[None, None], persistent=False)
 
     def extra_repr(self) -> str:
         return super().extra_repr() + f", mask_type={self.mask_type!r}"
@@ -84,12 +95,15 @@ class MaskedPixelCNN(nn.Module):
     """The original PixelCNN: a mask-A convolution, then mask-B convolutions with ReLU, then one logit per pixel.
 
     Its receptive field has a blind spot (notebook 04 draws it); kept small, as a comparison for ``GatedPixelCNN``.
+    mask: the function that makes each layer's mask (``causal_mask``, or a student's). Unconditional: ``labels`` is
+    accepted and ignored, so that it samples and trains like a ``GatedPixelCNN``.
     """
 
-    def __init__(self, channels: int = 32, layers: int = 5, kernel_size: int = 3, first_kernel: int = 7):
+    def __init__(self, channels: int = 32, layers: int = 5, kernel_size: int = 3, first_kernel: int = 7,
+                 mask: MaskFunction = causal_mask):
         super().__init__()
-        self.input = MaskedConv2d(1, channels, first_kernel, "A")
-        self.hidden = nn.ModuleList(MaskedConv2d(channels, channels, kernel_size, "B") for _ in range(layers))
+        self.input = MaskedConv2d(1, channels, first_kernel, "A", mask)
+        self.hidden = nn.ModuleList(MaskedConv2d(channels, channels, kernel_size, "B", mask) for _ in range(layers))
         self.output = nn.Conv2d(channels, 1, 1)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -216,9 +230,14 @@ def nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
 
 
-def bits_per_dim(nats: torch.Tensor, pixels: int) -> torch.Tensor:
-    """Convert a negative log-likelihood in nats per image to bits per pixel: nats / (pixels · ln 2)."""
-    return nats / (pixels * math.log(2))
+def bits_per_dim(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Negative log-likelihood of each binary image in bits per pixel (N,): −Σ_i log₂ p(x_i | x_<i) / D.
+
+    logits, x: (N, 1, H, W), D = H·W pixels. 1 bit per pixel is a fair coin; the notebook 04 exercise of the same
+    name. Comparable across image sizes: CIFAR-10's 8-bit colour images are scored the same way (3.03 bits/dim for
+    the Gated PixelCNN).
+    """
+    return nll(logits, x) / (x[0].numel() * math.log(2))  # nats / (D ln 2)
 
 
 def independent_bernoulli_nll(train: torch.Tensor, test: torch.Tensor) -> torch.Tensor:
@@ -230,23 +249,25 @@ def independent_bernoulli_nll(train: torch.Tensor, test: torch.Tensor) -> torch.
     return -(test * torch.log(p) + (1 - test) * torch.log(1 - p)).flatten(1).sum(1)
 
 
-def train_step(model: GatedPixelCNN, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
                labels: torch.Tensor | None = None, drop_labels: float = 0.2,
                generator: torch.Generator | None = None) -> dict[str, float]:
     """One step of maximum likelihood on binary images x (B, 1, H, W): minimise the mean of −log p(x) per image.
 
-    A fraction ``drop_labels`` of the labels is replaced by "no class", so that one model learns p(x | class) and
-    p(x). Returns {"nll": nats per image, "bits_per_dim": bits per pixel} on this batch, before the step.
+    model: a ``GatedPixelCNN`` or a ``MaskedPixelCNN`` (unconditional: labels are ignored). For a class-conditional
+    model, a fraction ``drop_labels`` of the labels is replaced by "no class", so that one model learns p(x | class)
+    and p(x). Returns {"nll": nats per image, "bits_per_dim": bits per pixel} on this batch, before the step.
     """
     model.train()
-    if labels is not None and model.config.classes and drop_labels > 0:
+    classes = model.config.classes if isinstance(model, GatedPixelCNN) else 0
+    if labels is not None and classes and drop_labels > 0:
         dropped = torch.rand(len(labels), generator=generator) < drop_labels
-        labels = torch.where(dropped, torch.full_like(labels, model.config.classes), labels)
+        labels = torch.where(dropped, torch.full_like(labels, classes), labels)
     nats = nll(model(x, labels), x).mean()
     optimizer.zero_grad()
     nats.backward()
     optimizer.step()
-    return {"nll": nats.item(), "bits_per_dim": bits_per_dim(nats, x[0].numel()).item()}
+    return {"nll": nats.item(), "bits_per_dim": nats.item() / (x[0].numel() * math.log(2))}
 
 
 @torch.no_grad()
@@ -270,7 +291,6 @@ def _uniforms(shape, generator: torch.Generator | None, uniforms: torch.Tensor |
     return torch.rand(shape, generator=generator)
 
 
-@torch.no_grad()
 def sample(model: nn.Module, n: int, size: int = 28, labels: torch.Tensor | None = None, temperature: float = 1.0,
            generator: torch.Generator | None = None, uniforms: torch.Tensor | None = None,
            known: torch.Tensor | None = None, known_mask: torch.Tensor | None = None, record: tuple[int, ...] = ()):
@@ -281,24 +301,37 @@ def sample(model: nn.Module, n: int, size: int = 28, labels: torch.Tensor | None
     they are (image completion). record: pixel counts after which to save a copy of the canvas.
     Returns (images (n, 1, size, size) in {0, 1}, {count: canvas copy} for each count in ``record``).
     """
-    model.eval()
-    u = _uniforms((n, 1, size, size), generator, uniforms)
-    x = torch.zeros(n, 1, size, size) if known is None else known.clone()
-    keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
-    snapshots = {}
-    for i in range(size):
-        for j in range(size):
-            if keep[:, 0, i, j].all():
-                continue
-            logit = model(x, labels)[:, 0, i, j]
-            drawn = (u[:, 0, i, j] < torch.sigmoid(logit / temperature)).float()
-            x[:, 0, i, j] = torch.where(keep[:, 0, i, j], x[:, 0, i, j], drawn)
-            if i * size + j + 1 in record:
-                snapshots[i * size + j + 1] = x.clone()
-    return x, snapshots
+    with torch.no_grad():  # sampling needs no gradients
+        model.eval()
+        u = _uniforms((n, 1, size, size), generator, uniforms)
+        x = torch.zeros(n, 1, size, size) if known is None else known.clone()
+        keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
+        snapshots = {}
+        for i in range(size):
+            for j in range(size):
+                if keep[:, 0, i, j].all():
+                    continue
+                logit = model(x, labels)[:, 0, i, j]
+                drawn = (u[:, 0, i, j] < torch.sigmoid(logit / temperature)).float()
+                x[:, 0, i, j] = torch.where(keep[:, 0, i, j], x[:, 0, i, j], drawn)
+                if i * size + j + 1 in record:
+                    snapshots[i * size + j + 1] = x.clone()
+        return x, snapshots
 
 
-@torch.no_grad()
+def sample_pixels(model: nn.Module, x: torch.Tensor, known: torch.Tensor, temperature: float,
+                  u: torch.Tensor) -> torch.Tensor:
+    """The sampling loop of notebook 04's exercise: ``sample`` on a given canvas. Draws every pixel of x where
+    ``known`` is False, in raster order, x_ij = [u_ij < σ(logit_ij / T)], one forward pass per pixel position (none
+    where every image's pixel is known), and keeps the others.
+
+    x: (n, 1, S, S) binary canvas; known: (n, 1, S, S) booleans; u: (n, 1, S, S) uniforms in [0, 1). Returns a new
+    (n, 1, S, S) tensor; x is left as it was.
+    """
+    images, _ = sample(model, len(x), x.shape[-1], None, temperature, uniforms=u, known=x, known_mask=known)
+    return images
+
+
 def sample_cached(model: GatedPixelCNN, n: int, size: int = 28, labels: torch.Tensor | None = None,
                   temperature: float = 1.0, generator: torch.Generator | None = None,
                   uniforms: torch.Tensor | None = None, known: torch.Tensor | None = None,
@@ -306,30 +339,31 @@ def sample_cached(model: GatedPixelCNN, n: int, size: int = 28, labels: torch.Te
     """``sample`` for a ``GatedPixelCNN``, reusing computation: the vertical stack once per row, then only the
     horizontal stack, on that one row, for each pixel. Same arguments, same results for the same random numbers.
     """
-    model.eval()
-    u = _uniforms((n, 1, size, size), generator, uniforms)
-    x = torch.zeros(n, 1, size, size) if known is None else known.clone()
-    keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
-    conds = model._conditions(labels, n)
-    snapshots = {}
-    for i in range(size):
-        # the vertical stack at row i depends only on rows < i, fixed for the whole row: compute it once
-        v, v_pre_rows = x, []
-        for layer, cond in zip(model.layers, conds):
-            v_pre, v = layer.vertical(v, cond)
-            v_pre_rows.append(v_pre[:, :, i:i + 1])
-        for j in range(size):
-            if keep[:, 0, i, j].all():
-                continue
-            h = x[:, :, i:i + 1]  # (n, 1, 1, size): the current row only
-            for layer, cond, v_pre in zip(model.layers, conds, v_pre_rows):
-                h = layer.horizontal(h, v_pre, cond)
-            logit = model.head(h)[:, 0, 0, j]
-            drawn = (u[:, 0, i, j] < torch.sigmoid(logit / temperature)).float()
-            x[:, 0, i, j] = torch.where(keep[:, 0, i, j], x[:, 0, i, j], drawn)
-            if i * size + j + 1 in record:
-                snapshots[i * size + j + 1] = x.clone()
-    return x, snapshots
+    with torch.no_grad():  # sampling needs no gradients
+        model.eval()
+        u = _uniforms((n, 1, size, size), generator, uniforms)
+        x = torch.zeros(n, 1, size, size) if known is None else known.clone()
+        keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
+        conds = model._conditions(labels, n)
+        snapshots = {}
+        for i in range(size):
+            # the vertical stack at row i depends only on rows < i, fixed for the whole row: compute it once
+            v, v_pre_rows = x, []
+            for layer, cond in zip(model.layers, conds):
+                v_pre, v = layer.vertical(v, cond)
+                v_pre_rows.append(v_pre[:, :, i:i + 1])
+            for j in range(size):
+                if keep[:, 0, i, j].all():
+                    continue
+                h = x[:, :, i:i + 1]  # (n, 1, 1, size): the current row only
+                for layer, cond, v_pre in zip(model.layers, conds, v_pre_rows):
+                    h = layer.horizontal(h, v_pre, cond)
+                logit = model.head(h)[:, 0, 0, j]
+                drawn = (u[:, 0, i, j] < torch.sigmoid(logit / temperature)).float()
+                x[:, 0, i, j] = torch.where(keep[:, 0, i, j], x[:, 0, i, j], drawn)
+                if i * size + j + 1 in record:
+                    snapshots[i * size + j + 1] = x.clone()
+        return x, snapshots
 
 
 def receptive_field(model: nn.Module, size: int = 15, at: tuple[int, int] | None = None) -> torch.Tensor:

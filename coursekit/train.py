@@ -2,7 +2,8 @@
 
 «Descente du gradient»: w ← w − η ∂L/∂w, with L the cross-entropy of a minibatch (a random handful of examples, an
 unbiased estimate of the whole dataset's loss that costs a handful of forward passes). ``train_step`` takes one step
-and returns its numbers; ``fit`` repeats it with a progress bar; ``evaluate`` measures a model.
+and returns its numbers; ``fit`` repeats it with a progress bar; ``train_loop`` is the plain loop written out in full
+(notebook 02's exercise); ``evaluate`` measures a model.
 
 The shipped checkpoints are made by documented, reproducible commands (seeded; a few minutes on a laptop CPU):
 
@@ -47,6 +48,28 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch
     loss.backward()
     optimizer.step()
     return {"loss": loss.item(), "accuracy": (logits.argmax(1) == labels).float().mean().item()}
+
+
+def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor, labels: torch.Tensor,
+               steps: int, batch_size: int, generator: torch.Generator, callback=None) -> list[float]:
+    """The minibatch training loop written out, step by step (notebook 02's exercise writes it).
+
+    images: (N, C, H, W) in [0, 1]; labels: (N,). Each of the ``steps`` steps draws ``batch_size`` random examples
+    with ``generator`` (so that a run can be repeated), computes their mean cross-entropy L, clears the gradients,
+    fills them with ∂L/∂w and lets ``optimizer`` update the weights. callback: called after every step as
+    ``callback(step, losses)``, step counting from 1; it may evaluate the model, so every step puts the model back in
+    training mode. Returns the loss of every step (floats), measured on its batch before its update.
+    """
+    device = next(model.parameters()).device
+    losses: list[float] = []
+    for step in range(1, steps + 1):
+        idx = torch.randint(0, len(images), (batch_size,), generator=generator)  # a random minibatch B
+        # the mean cross-entropy of B, ∂L/∂w, one update; train_step puts the model in training mode every time (a
+        # callback that evaluated the model left it in evaluation mode) and clears the gradients before backward()
+        losses.append(train_step(model, optimizer, images[idx].to(device), labels[idx].to(device))["loss"])
+        if callback is not None:
+            callback(step, losses)
+    return losses
 
 
 def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int = 128,

@@ -6,7 +6,9 @@ Four ways to look inside a trained CNN:
    and colour blobs (Krizhevsky et al. 2012), like Hubel and Wiesel's simple cells; ``orientation_selectivity``
    measures it with gratings: a filter's linear response R(θ) to its best grating, against R(θ + 90°);
 2. **feature maps**: the activations of a layer for one image, one small image per channel («activations de conv2»);
-3. **top-activating patches** (``top_patches``): the dataset images that excite a unit most (Zeiler & Fergus 2014);
+3. **top-activating patches** (``top_patches``): the dataset images that excite a unit most, cut to the window of
+   the image the unit sees, its receptive field (``receptive_field``: a unit of layer l at position i sees the input
+   pixels start + i·jump … start + i·jump + size − 1) (Zeiler & Fergus 2014; Araujo et al. 2019);
 4. **activation maximisation** (``maximize_activation``): gradient ascent on the input image, x ← x + η ∂a/∂x, from
    noise, with random jitter and a little blur between steps so that the image stays natural-looking rather than
    adversarial noise (Mordvintsev et al. 2015, Olah et al. 2017).
@@ -45,14 +47,15 @@ def orientation_tuning(weight: torch.Tensor, angles: int = 16, wavelengths=(3.0,
     return torch.einsum("cij,alpij->calp", w, bank).pow(2).mean(dim=(-1, -2)).sqrt()
 
 
-def orientation_selectivity(weight: torch.Tensor, angles: int = 16) -> torch.Tensor:
+def orientation_selectivity(weight: torch.Tensor, angles: int = 16, wavelengths=(3.0, 4.0, 5.5, 7.5),
+                            phases: int = 8) -> torch.Tensor:
     """For each filter of a conv weight (C_out, C_in, K, K): R(θ*) / R(θ* + 90°), from ``orientation_tuning``.
 
-    θ* is the filter's preferred angle. A ratio of 3 or more means the filter clearly prefers one orientation (a
-    Gabor-like edge detector); colour blobs and random filters stay near 1.5 (measured: 3–6% of randomly initialised
-    7×7 filters reach 3). Returns (C_out,) ratios.
+    θ* is the filter's preferred angle; ``angles`` must be even, so that θ* + 90° is one of the angles. A ratio of 3
+    or more means the filter clearly prefers one orientation (a Gabor-like edge detector); colour blobs and random
+    filters stay near 1.5 (measured: 3–6% of randomly initialised 7×7 filters reach 3). Returns (C_out,) ratios.
     """
-    r = orientation_tuning(weight, angles)  # (C, A)
+    r = orientation_tuning(weight, angles, wavelengths, phases)  # R(θ): (C, A)
     preferred_angle = r.argmax(dim=1)
     rows = torch.arange(r.shape[0])
     preferred = r[rows, preferred_angle]
@@ -60,17 +63,58 @@ def orientation_selectivity(weight: torch.Tensor, angles: int = 16) -> torch.Ten
     return preferred / orthogonal.clamp_min(1e-6 * preferred.max().item() + 1e-12)
 
 
-def top_patches(activations: torch.Tensor, images: torch.Tensor, k: int = 9) -> tuple[torch.Tensor, torch.Tensor]:
+def receptive_field(layers) -> tuple[int, int, int]:
+    """The window of the input that one output position of a stack of layers sees.
+
+    layers: (kernel, stride, padding) of every convolution and pooling from the input up, in order. Returns
+    (size, jump, start): output position i sees the input pixels start + i·jump … start + i·jump + size − 1 (the same
+    along both axes); start < 0 where the window overhangs the image into the padding. Through one layer, with the
+    jump j of its input (the distance in input pixels between two neighbouring positions of that input):
+    size ← size + (k − 1)·j, start ← start − p·j, j ← j·s (Araujo et al. 2019, "Computing receptive fields").
+    """
+    size, jump, start = 1, 1, 0  # one input pixel sees itself
+    for kernel, stride, padding in layers:
+        size += (kernel - 1) * jump  # k neighbouring positions of the input, j pixels apart
+        start -= padding * jump  # the window starts p positions before the first input position
+        jump *= stride  # neighbouring outputs are s input positions apart
+    return size, jump, start
+
+
+def top_patches(activations: torch.Tensor, images: torch.Tensor, k: int = 9,
+                field: tuple[int, int, int] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` images that excite a unit most: activations (N, H, W) or (N,) of one unit for images (N, C, H, W).
 
-    A unit's activation for an image is its maximum over positions. Returns (images (k, C, H, W), their scores (k,)).
+    A unit's score for an image is its maximum over positions. With ``field`` = (size, jump, start), the receptive
+    field of the unit's layer (``receptive_field``), each image is cut to the window the unit sees at its strongest
+    position, grey (0.5) where the window overhangs the image. Returns (patches (k, C, size, size), or whole images
+    (k, C, H, W) without ``field``; their scores (k,)), strongest first.
     """
-    score = activations.flatten(1).amax(dim=1) if activations.dim() > 1 else activations
+    if activations.dim() == 1:
+        score, where = activations, None
+    else:
+        score, where = activations.flatten(1).max(dim=1)  # each image's strongest value and its (flat) position
     top = score.topk(k).indices
-    return images[top], score[top]
+    if field is None:
+        return images[top], score[top]
+    if where is None:
+        raise ValueError("top_patches needs the unit's maps (N, H, W), not one score per image, to cut out patches.")
+    size, jump, start = field
+    width = activations.shape[-1]
+    pad = size + abs(start)  # enough for a window at any position to fall inside the padded image
+    padded = F.pad(images[top], (pad, pad, pad, pad), value=0.5)
+    patches = []
+    for n, position in enumerate(where[top].tolist()):
+        i, j = divmod(position, width)  # row and column of the strongest position
+        y, x = start + i * jump + pad, start + j * jump + pad  # its window's first pixel, in the padded image
+        patches.append(padded[n, :, y:y + size, x:x + size])
+    return torch.stack(patches), score[top]
 
 
-def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """A Gaussian blur of standard deviation ``sigma`` pixels: images (N, C, H, W) → (N, C, H, W), reflected edges.
+
+    Separable: one 1-D kernel exp(−t²/2σ²)/Σ along the rows, then along the columns.
+    """
     radius = max(1, int(2 * sigma))
     t = torch.arange(-radius, radius + 1, dtype=x.dtype)
     kernel = torch.exp(-(t**2) / (2 * sigma**2))
@@ -92,17 +136,17 @@ def maximize_activation(model, layer: str, unit: int, size: int = 32, channels: 
     high-frequency noise out. Returns (image (channels, size, size) in [0, 1], activation at every step).
     """
     g = torch.Generator().manual_seed(seed)
-    x = (0.5 + 0.01 * torch.randn(1, channels, size, size, generator=g)).requires_grad_(True)
+    x = (0.5 + 0.01 * torch.randn(1, channels, size, size, generator=g)).requires_grad_(True)  # grey noise
+    shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=g).tolist()  # the jitter (dy, dx) of every step
     history = []
-    for step in range(steps):
-        dy, dx = (torch.randint(-jitter, jitter + 1, (2,), generator=g)).tolist()
+    for step, (dy, dx) in enumerate(shifts):
         shifted = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
-        activation = model.features(shifted.clamp(0, 1))[layer][0, unit].mean()
-        (grad,) = torch.autograd.grad(activation, x)
+        activation = model.features(shifted.clamp(0, 1))[layer][0, unit].mean()  # a
+        (grad,) = torch.autograd.grad(activation, x)  # ∂a/∂x
         with torch.no_grad():
-            x += lr * grad / (grad.abs().mean() + 1e-8)  # normalised: η per pixel on average, for every unit
+            x += lr * grad / (grad.abs().mean() + 1e-8)  # x ← x + η ∂a/∂x, normalised: η per pixel on average
             if blur_every and step % blur_every == 0:
-                x.copy_(_blur(x, blur_sigma))
+                x.copy_(blur(x, blur_sigma))
             x.clamp_(0, 1)
         history.append(activation.item())
     return x.detach()[0], history

@@ -1,5 +1,6 @@
 """Gradient descent on the 2-D surfaces of notebook 02."""
 
+import pytest
 import torch
 
 from coursekit import descent
@@ -31,3 +32,19 @@ def test_minibatch_descent_reaches_least_squares():
     assert noisy_losses[-1] < 1.3 * descent.line_fit_loss(best, x, y)
     assert not torch.equal(noisy_path, path)
     torch.testing.assert_close(descent.line_fit_loss(best, x, y), ((design @ best - y) ** 2).mean())
+
+
+def test_the_fastest_learning_rate_balances_the_two_axes():
+    a, b = descent.BOWL_CURVATURES
+    best = descent.fastest_learning_rate(a, b)
+    assert best == 2 / (a + b) < descent.stable_learning_rate()
+    # both axes shrink by the same factor (b − a)/(b + a), and no other η does better on the worse axis
+    assert abs(1 - best * a) == pytest.approx(abs(1 - best * b))
+    assert descent.convergence_factor(best) == pytest.approx((b - a) / (b + a))
+    rates = torch.linspace(0.01, 0.3, 300).tolist()
+    assert descent.convergence_factor(best) <= min(descent.convergence_factor(r) for r in rates)
+    # on the bowl itself: after 60 steps from (1, 1), the fastest rate ends closer to the minimum than its neighbours
+    finals = {lr: descent.descend(descent.bowl, (1.0, 1.0), lr, 60)[0][-1].norm()
+              for lr in (0.9 * best, best, 1.1 * best)}
+    assert finals[best] < finals[0.9 * best] and finals[best] < finals[1.1 * best]
+    assert descent.convergence_factor(1.01 * descent.stable_learning_rate()) > 1

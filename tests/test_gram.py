@@ -85,11 +85,49 @@ def small():
 def test_losses_are_zero_at_their_target(small):
     image = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(2))
     targets, weights = gram.style_targets(small, image)
-    assert gram.style_loss(small, image, targets, weights).item() == pytest.approx(0.0, abs=1e-10)
+    assert gram.style_loss(small(image), targets, weights).item() == pytest.approx(0.0, abs=1e-10)
     f = small(image, ["k5"])["k5"]
     assert gram.content_loss(f, f).item() == 0.0
     losses = gram.relative_losses(small, image, image, image)
     assert losses["content"] == pytest.approx(0, abs=1e-10) and losses["style"] == pytest.approx(0, abs=1e-10)
+
+
+def test_style_loss_equals_its_explicit_sums_over_layers_and_entries():
+    g = torch.Generator().manual_seed(5)
+    features = {"a": torch.randn(1, 3, 4, 5, generator=g), "b": torch.randn(1, 2, 3, 3, generator=g),
+                "content": torch.randn(1, 4, 2, 2, generator=g)}  # not a style layer: ignored
+    targets = {"a": torch.randn(1, 3, 3, generator=g), "b": torch.randn(1, 2, 2, generator=g)}
+    weights = {"a": 0.5, "b": 3.0}
+    explicit = 0.0
+    for name, target in targets.items():
+        f = features[name][0].reshape(features[name].shape[1], -1)
+        c, m = f.shape
+        for i in range(c):
+            for j in range(c):
+                g_ij = sum(f[i, k] * f[j, k] for k in range(m)) / m
+                explicit += weights[name] / c ** 2 * (g_ij - target[0, i, j]) ** 2  # w_l (1/C_l²) (Ĝ_ij − G_ij)²
+    assert gram.style_loss(features, targets, weights).item() == pytest.approx(float(explicit), rel=1e-5)
+
+
+def test_content_loss_is_relative():
+    g = torch.Generator().manual_seed(6)
+    p, f = torch.randn(1, 4, 5, 5, generator=g), torch.randn(1, 4, 5, 5, generator=g)
+    assert gram.content_loss(f, p).item() == pytest.approx(((f - p) ** 2).sum().item() / (p ** 2).sum().item())
+    assert gram.content_loss(torch.zeros_like(p), p).item() == pytest.approx(1.0), "1 when the features are 0"
+    assert gram.content_loss(10 * f, 10 * p).item() == pytest.approx(gram.content_loss(f, p).item(), rel=1e-5)
+
+
+def test_total_variation_equals_its_explicit_sums():
+    x = torch.rand(2, 3, 4, 5, generator=torch.Generator().manual_seed(7))
+    n, c, h, w = x.shape
+    down = sum((x[b, k, i + 1, j] - x[b, k, i, j]) ** 2 for b in range(n) for k in range(c) for i in range(h - 1)
+               for j in range(w)) / (n * c * (h - 1) * w)
+    right = sum((x[b, k, i, j + 1] - x[b, k, i, j]) ** 2 for b in range(n) for k in range(c) for i in range(h)
+                for j in range(w - 1)) / (n * c * h * (w - 1))
+    assert gram.total_variation(x).item() == pytest.approx(float(down + right), rel=1e-5)
+    assert gram.total_variation(torch.full((1, 3, 8, 8), 0.3)).item() == 0.0, "a flat image costs nothing"
+    ramp = torch.linspace(0, 1, 8).expand(1, 3, 8, 8)
+    assert gram.total_variation(ramp).item() == pytest.approx((1 / 7) ** 2), "one direction of a ramp"
 
 
 def test_texture_synthesis_lowers_the_gram_loss(small):
@@ -109,3 +147,30 @@ def test_style_transfer_moves_towards_the_style(small):
     assert history["style"][-1] < history["style"][0] / 10
     with pytest.raises(ValueError, match="RGB image"):
         gram.style_transfer(small, torch.rand(1, 32, 32), style)
+
+
+def test_the_loss_terms_can_be_swapped_without_changing_the_defaults(small):
+    texture = torch.rand(3, 24, 24, generator=torch.Generator().manual_seed(3)).round()
+    image, history = gram.synthesize_texture(small, texture, steps=5)
+    calls = []
+
+    def style(features, targets, weights):
+        calls.append(len(targets))
+        return gram.style_loss(features, targets, weights)
+
+    again, history_again = gram.synthesize_texture(small, texture, steps=5, terms=gram.LossTerms(style=style))
+    assert calls and torch.equal(image, again) and history == history_again, "the given terms are used, as they are"
+    halved = gram.LossTerms(content=lambda f, p: gram.content_loss(f, p) / 2)
+    _, history = gram.style_transfer(small, texture, texture, steps=2, terms=halved)
+    assert history["content"][0] == 0.0 and "tv" not in history
+
+
+def test_the_total_variation_prior_smooths_the_result(small):
+    texture = torch.rand(3, 24, 24, generator=torch.Generator().manual_seed(3)).round()
+    plain, e_plain = gram.synthesize_texture(small, texture, steps=15)
+    smooth, e_smooth = gram.synthesize_texture(small, texture, steps=15, tv_weight=1.0)
+    assert gram.total_variation(smooth) < gram.total_variation(plain) and e_smooth[-1] > e_plain[-1]
+    content = torch.rand(3, 24, 24, generator=torch.Generator().manual_seed(4))
+    _, history = gram.style_transfer(small, content, texture, steps=5, tv_weight=0.5)
+    assert history["tv"][0] == pytest.approx(1.0), "relative to the content photo's own roughness"
+    assert history["total"][0] == pytest.approx(history["content"][0] + 10.0 * history["style"][0] + 0.5, rel=1e-5)

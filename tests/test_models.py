@@ -120,3 +120,36 @@ def test_half_checkpoint_gives_back_the_halved_weights(tmp_path):
     checkpoints.halved(model)  # what the recipe measures its metrics on
     for a, b in zip(model.state_dict().values(), reloaded.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_train_loop_is_plain_minibatch_descent():
+    """train_loop against the update written out by hand: SGD on the mean cross-entropy of the batches that the same
+    generator draws, each step in training mode even after a callback that evaluates the model."""
+    images, labels = torch.randn(30, 1, 2, 2), torch.arange(30) % 3
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Dropout(0.0), torch.nn.Linear(4, 3))
+    w, b = (p.detach().clone() for p in model[2].parameters())
+    modes, calls = [], []
+    model[1].register_forward_hook(lambda module, args, out: modes.append(module.training))
+
+    def evaluate(step, losses):
+        calls.append((step, list(losses)))
+        model.eval()
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    losses = train.train_loop(model, optimizer, images, labels, steps=4, batch_size=5,
+                              generator=torch.Generator().manual_seed(1), callback=evaluate)
+    g = torch.Generator().manual_seed(1)
+    expected = []
+    for _ in range(4):
+        idx = torch.randint(0, 30, (5,), generator=g)
+        w_, b_ = w.clone().requires_grad_(), b.clone().requires_grad_()
+        loss = torch.nn.functional.cross_entropy(images[idx].flatten(1) @ w_.T + b_, labels[idx])
+        gw, gb = torch.autograd.grad(loss, [w_, b_])
+        w, b = w - 0.5 * gw, b - 0.5 * gb  # w ← w − η ∂L/∂w
+        expected.append(loss.item())
+    torch.testing.assert_close(model[2].weight, w)
+    torch.testing.assert_close(model[2].bias, b)
+    assert losses == pytest.approx(expected) and all(isinstance(v, float) for v in losses)
+    assert modes == [True] * 4 and [step for step, _ in calls] == [1, 2, 3, 4]
+    assert [len(seen) for _, seen in calls] == [1, 2, 3, 4]

@@ -1,5 +1,7 @@
 """PixelCNN: causality of the masks, no blind spot in the gated model, exact cached sampling."""
 
+import math
+
 import pytest
 import torch
 
@@ -42,6 +44,15 @@ def test_mask_b_lets_the_pixel_itself_through():
     x = torch.zeros(1, 1, 5, 5, requires_grad=True)
     (grad,) = torch.autograd.grad(conv(x)[0, 0, 2, 2], x)
     assert grad[0, 0, 2, 2] != 0 and grad[0, 0, 2, 3] == 0 and grad[0, 0, 3, 2] == 0
+
+
+def test_mask_a_in_every_layer_loses_the_left_neighbour():  # notebook 04, question 1 (b): why later layers use B
+    torch.manual_seed(0)
+    for later, seen in (("A", False), ("B", True)):
+        stack = torch.nn.Sequential(P.MaskedConv2d(1, 4, 3, "A"), P.MaskedConv2d(4, 1, 3, later))
+        x = torch.rand(1, 1, 7, 7, requires_grad=True)
+        (grad,) = torch.autograd.grad(stack(x)[0, 0, 4, 3], x)
+        assert (grad[0, 0, 4, 2] != 0) == seen, f"mask {later} in layer 2: left neighbour seen = {not seen}"
 
 
 def test_stacked_masked_convolutions_have_a_blind_spot():
@@ -96,8 +107,64 @@ def test_nll_and_baseline():
     x = torch.tensor([[[[1.0, 0.0]]]])
     logits = torch.zeros_like(x)  # p = ½ everywhere: log 2 nats per pixel
     assert P.nll(logits, x).item() == pytest.approx(2 * 0.6931472, rel=1e-6)
-    assert P.bits_per_dim(P.nll(logits, x), 2).item() == pytest.approx(1.0, rel=1e-6)
+    assert P.bits_per_dim(logits, x).item() == pytest.approx(1.0, rel=1e-6)  # a fair coin: 1 bit per pixel
     train = torch.tensor([[[[1.0, 0.0]]], [[[1.0, 1.0]]]])
     baseline = P.independent_bernoulli_nll(train, x)
     # p = (2+1)/(2+2) = 0.75 for the first pixel, (1+1)/4 = 0.5 for the second
     assert baseline.item() == pytest.approx(-(torch.log(torch.tensor(0.75)) + torch.log(torch.tensor(0.5))).item())
+
+
+def test_bits_per_dim_is_minus_log2_p_per_pixel():
+    g = torch.Generator().manual_seed(0)
+    logits = 3 * torch.randn(4, 1, 3, 5, generator=g, dtype=torch.float64)
+    x = torch.rand(4, 1, 3, 5, generator=g, dtype=torch.float64).round()
+    p = torch.sigmoid(logits)
+    oracle = -torch.log2(torch.where(x == 1, p, 1 - p)).flatten(1).sum(1) / 15  # −Σ_i log₂ p(x_i) / D
+    assert torch.allclose(P.bits_per_dim(logits, x), oracle)
+    # confident logits, where σ rounds to 0 or 1 in float32: still finite and exact
+    big = torch.tensor([[[[120.0, -120.0]]], [[[120.0, -120.0]]]])
+    wrong_then_right = torch.tensor([[[[1.0, 0.0]]], [[[0.0, 1.0]]]])
+    assert torch.allclose(P.bits_per_dim(big, wrong_then_right), torch.tensor([0.0, 240 / (2 * math.log(2))]))
+
+
+def test_masked_convolutions_take_a_mask_function():
+    def everything(k, mask_type):  # a wrong mask: sees the future
+        return torch.ones(k, k, dtype=torch.float64)
+
+    conv = P.MaskedConv2d(1, 1, 3, "A", mask=everything)
+    assert conv.mask.dtype == torch.float32 and conv.mask.sum() == 9
+    x = torch.zeros(1, 1, 5, 5, requires_grad=True)
+    (grad,) = torch.autograd.grad(conv(x)[0, 0, 2, 2], x)
+    assert grad[0, 0, 3, 3] != 0, "the convolution uses the mask it is given"
+    calls = []
+    model = P.MaskedPixelCNN(channels=4, layers=2, mask=lambda k, t: calls.append((k, t)) or P.causal_mask(k, t))
+    assert calls == [(7, "A"), (3, "B"), (3, "B")]
+    assert torch.equal(model.input.mask[0, 0], P.causal_mask(7, "A"))
+    with pytest.raises(ValueError, match="shape"):
+        P.MaskedConv2d(1, 1, 3, "A", mask=lambda k, t: torch.ones(k))
+
+
+def test_train_step_trains_a_masked_pixelcnn():
+    torch.manual_seed(0)
+    model = P.MaskedPixelCNN(channels=4, layers=1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    x = torch.rand(8, 1, 6, 6).round()
+    first = P.train_step(model, optimizer, x, labels=torch.arange(8))  # labels: ignored by an unconditional model
+    for _ in range(20):
+        last = P.train_step(model, optimizer, x)
+    assert last["nll"] < first["nll"]
+    assert last["bits_per_dim"] == pytest.approx(last["nll"] / (36 * math.log(2)))
+
+
+def test_sample_pixels_completes_a_canvas_as_sample_does():
+    torch.manual_seed(1)
+    model = P.GatedPixelCNN(P.GatedPixelCNNConfig(channels=8, layers=3, classes=10))
+    u = torch.rand(3, 1, 8, 8, generator=torch.Generator().manual_seed(2))
+    x = torch.rand(3, 1, 8, 8).round()
+    known = torch.zeros_like(x, dtype=torch.bool)
+    known[:, :, :4] = True
+    before = x.clone()
+    done = P.sample_pixels(model, x, known, 0.7, u)
+    assert torch.equal(x, before), "the canvas given is left as it was"
+    assert torch.equal(done[known], x[known])
+    assert torch.equal(done, P.sample(model, 3, 8, None, 0.7, uniforms=u, known=x, known_mask=known)[0])
