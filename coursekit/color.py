@@ -300,10 +300,12 @@ def rebalanced_cross_entropy(logits: torch.Tensor, z: torch.Tensor, weights: tor
 
 
 def train_step(model: ColorNet, optimizer: torch.optim.Optimizer, rgb: torch.Tensor, bins: torch.Tensor | None = None,
-               weights: torch.Tensor | None = None) -> dict[str, float]:
+               weights: torch.Tensor | None = None, encoder=None) -> dict[str, float]:
     """One step on a batch of RGB images (B, 3, H, W) in [0, 1]: L → the model → L2 or rebalanced cross-entropy.
 
-    The classification model needs ``bins`` (Q, 2) and, to rebalance, ``weights`` (Q,). Returns {"loss": …}.
+    The classification model needs ``bins`` (Q, 2) and, to rebalance, ``weights`` (Q,). Its soft targets come from
+    ``encoder`` (default ``soft_encode``), called as ``encoder(ab, bins, SIGMA, NEIGHBOURS)``: notebook 05 passes
+    the student's own. Returns {"loss": …}.
     """
     model.train()
     L, ab = split_lab(rgb)
@@ -314,7 +316,8 @@ def train_step(model: ColorNet, optimizer: torch.optim.Optimizer, rgb: torch.Ten
     else:
         if bins is None or len(bins) != model.config.bins:
             raise ValueError(f"a classification ColorNet over {model.config.bins} bins needs bins of that length.")
-        loss = rebalanced_cross_entropy(out, soft_encode(ab, bins), weights)
+        z = (encoder or soft_encode)(ab, bins, SIGMA, NEIGHBOURS)  # Z: (B, Q, H/2, W/2), the soft targets
+        loss = rebalanced_cross_entropy(out, z, weights)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()

@@ -5,8 +5,10 @@ looks. They play
 
     min_G max_D  E_x[log D(x)] + E_z[log(1 − D(G(z)))],
 
-so that, from G's point of view, D is a loss that is *learned* rather than written by hand. G minimises the
-non-saturating −log D(G(z)) instead of log(1 − D(G(z))): the same fixed point, stronger gradients while D wins.
+so that, from G's point of view, D is a loss that is *learned* rather than written by hand. D's step
+(``discriminator_step``, notebook 07's first exercise) is a classifier's step, real → 1 and G(z) → 0, on samples
+detached from G. G minimises the non-saturating −log D(G(z)) instead of log(1 − D(G(z))): the same fixed point,
+stronger gradients while D wins.
 
 On a ring of 8 Gaussians the classic failure shows at once: **mode collapse**, G puts its samples on one mode (or a
 thin streak) and hops from mode to mode as D catches up, because D only asks "is this sample real?", never "are all
@@ -135,26 +137,43 @@ def optimizers(gan: GAN2D | DCGAN, lr: float = 1e-3, beta1: float = 0.5):
     return g, d
 
 
-def train_step(gan: GAN2D | DCGAN, g_optimizer, d_optimizer, real: torch.Tensor,
-               generator: torch.Generator | None = None) -> dict[str, float]:
-    """One step of D, then one of G, on a batch of real samples (points (B, 2) or images (B, 1, 28, 28)). Returns
-    the losses and D's mean probabilities before the steps: {"d", "g", "d_real" = mean D(x), "d_fake" = mean
-    D(G(z))}."""
-    gan.train()
-    fake = gan.sample(len(real), generator)
-    real_logits, fake_logits = gan.score(real), gan.score(fake.detach())  # D's step must not reach into G
+def discriminator_step(gan: GAN2D | DCGAN, d_optimizer, real: torch.Tensor,
+                       fake: torch.Tensor) -> dict[str, float]:
+    """One step of D: real samples → 1, G's samples → 0. ``real`` and ``fake`` are points (B, 2) or images
+    (B, 1, 28, 28); ``fake`` = G(z) is still attached to G's graph (G's step uses it next). Returns D's loss and its
+    mean probabilities before the step: {"d", "d_real" = mean D(x), "d_fake" = mean D(G(z))}.
+
+        L_D = −mean log D(x) − mean log(1 − D(G(z))),   D(·) = sigmoid(logit),
+
+    the cross-entropy of a classifier of real against generated samples: minimising it maximises the game's value.
+    """
+    real_logits = gan.score(real)
+    fake_logits = gan.score(fake.detach())  # D's step must not reach into G
     d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))      # −log D(x)
               + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))  # −log(1 − D(G(z)))
-    d_optimizer.zero_grad()
+    d_optimizer.zero_grad()  # G's step backpropagates through D and leaves gradients in D's parameters
     d_loss.backward()
-    d_optimizer.step()
+    d_optimizer.step()  # D's parameters only: d_optimizer holds nothing else
+    return {"d": d_loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
+            "d_fake": torch.sigmoid(fake_logits).mean().item()}
+
+
+def train_step(gan: GAN2D | DCGAN, g_optimizer, d_optimizer, real: torch.Tensor,
+               generator: torch.Generator | None = None, d_step=None) -> dict[str, float]:
+    """One step of D, then one of G, on a batch of real samples (points (B, 2) or images (B, 1, 28, 28)). Returns
+    the losses and D's mean probabilities before the steps: {"d", "g", "d_real" = mean D(x), "d_fake" = mean
+    D(G(z))}. ``d_step``: D's step function, ``discriminator_step`` by default (notebook 07 passes the student's
+    own)."""
+    gan.train()
+    fake = gan.sample(len(real), generator)
+    d_losses = (d_step or discriminator_step)(gan, d_optimizer, real, fake)
     fooled = gan.score(fake)
     g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))  # −log D(G(z)), non-saturating
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()
-    return {"d": d_loss.item(), "g": g_loss.item(), "d_real": torch.sigmoid(real_logits).mean().item(),
-            "d_fake": torch.sigmoid(fake_logits).mean().item()}
+    return {"d": float(d_losses["d"]), "g": g_loss.item(), "d_real": float(d_losses["d_real"]),
+            "d_fake": float(d_losses["d_fake"])}
 
 
 def modes_covered(points: torch.Tensor, centres: torch.Tensor, std: float, share: float = 0.05,
@@ -177,11 +196,12 @@ class Snapshot:
 
 
 def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr: float = 1e-3, seed: int = 0,
-               every: int = 250, extent: float = 1.6, resolution: int = 80, callback=None):
+               every: int = 250, extent: float = 1.6, resolution: int = 80, callback=None, d_step=None):
     """Train a ``GAN2D`` on the ring of 8 Gaussians (std 0.05) with Adam(lr, β1); return (gan, snapshots).
 
     A fresh batch of real points every step; a ``Snapshot`` every ``every`` steps (and at step 0), each also passed
-    to ``callback`` (for a live figure). Seeded: the same arguments give the same run.
+    to ``callback`` (for a live figure). ``d_step``: D's step, ``discriminator_step`` by default (see
+    ``train_step``). Seeded: the same arguments give the same run.
     """
     from coursekit.data import toy
     from coursekit.plot import plane_grid
@@ -209,7 +229,7 @@ def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr:
         snap(0)
         for step in range(1, steps + 1):
             real, _ = toy.ring_of_gaussians(batch_size, seed=seed * 1_000_003 + step)
-            train_step(model, g_optimizer, d_optimizer, real)
+            train_step(model, g_optimizer, d_optimizer, real, d_step=d_step)
             if step % every == 0 or step == steps:
                 snap(step)
     finally:

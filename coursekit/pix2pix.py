@@ -16,7 +16,7 @@ averages the plausible answers and blurs. pix2pix adds a *learned* loss: a discr
   gradients.
 - ``train_step``: one step of D, then one of G, returning the losses as numbers.
 - ``weight_average``: a running average of G's weights along training, which cancels the details G gets wrong
-  differently at every step (the shipped façade cGAN is one).
+  differently at every step (the shipped façade cGAN is one); ``update_average`` is its update, written out.
 - ``fcn_score`` and ``high_frequency_energy``: the paper's evaluation at small scale (does a segmentation
   network trained on real photos find the label map in the generated ones?) and a sharpness measure.
 
@@ -309,6 +309,30 @@ def weight_average(generator: nn.Module, decay: float) -> torch.optim.swa_utils.
     from torch.optim import swa_utils
 
     return swa_utils.AveragedModel(generator, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+@torch.no_grad()
+def update_average(average: nn.Module, model: nn.Module, decay: float) -> None:
+    """One update of a running average of ``model``'s weights, in place in ``average`` (a copy of the same network,
+    made once with ``copy.deepcopy``):
+
+        θ̄ ← decay · θ̄ + (1 − decay) · θ
+
+    for every parameter and every floating-point buffer (BatchNorm's running mean and variance: the averaged G runs
+    in eval mode on them); integer buffers (BatchNorm's count of batches) are copied. It is the update that
+    ``weight_average``'s AveragedModel makes after its first one, and notebook 07's exercise. No gradients: the
+    average is not trained, it follows."""
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"decay must be between 0 and 1 (e.g. 0.999), got {decay}.")
+    mine = list(average.parameters()) + list(average.buffers())
+    theirs = list(model.parameters()) + list(model.buffers())
+    if len(mine) != len(theirs):
+        raise ValueError("update_average: average and model must be copies of the same network.")
+    for mean, value in zip(mine, theirs):
+        if mean.is_floating_point():
+            mean.lerp_(value, 1 - decay)  # θ̄ + (1 − decay)(θ − θ̄) = decay · θ̄ + (1 − decay) · θ
+        else:
+            mean.copy_(value)  # a count, not a measurement: nothing to average
 
 
 def optimizers(generator: nn.Module, discriminator: nn.Module | None, lr: float = 2e-4):

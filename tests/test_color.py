@@ -184,6 +184,32 @@ def test_train_step_returns_a_number_and_learns(bins):
             raise ValueError("bins: the regression model needs none")
 
 
+def test_train_step_takes_its_soft_targets_from_the_encoder():
+    """Notebook 05 trains with the student's soft encoding: the loss of a step is the cross-entropy against the
+    encoder's targets, whichever encoder it is given."""
+    images, _, _ = scenes.render_scenes(4, 32, seed=3)
+    bins = color.ab_bins()
+    calls = []
+
+    def one_hot(ab, grid, sigma, k):
+        calls.append((tuple(ab.shape), sigma, k))
+        return F.one_hot(color.hard_encode(ab, grid), len(grid)).permute(0, 3, 1, 2).float()
+
+    losses = {}
+    for name, encoder in (("default", None), ("one-hot", one_hot)):
+        torch.manual_seed(0)
+        model = color.ColorNet(color.ColorNetConfig(bins=len(bins))).train()
+        L, ab = color.split_lab(images)
+        with torch.no_grad():
+            z = (encoder or color.soft_encode)(color.target_ab(ab), bins, color.SIGMA, color.NEIGHBOURS)
+            expected = color.rebalanced_cross_entropy(model(L), z).item()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        losses[name] = color.train_step(model, optimizer, images, bins, encoder=encoder)["loss"]
+        assert losses[name] == pytest.approx(expected, rel=1e-6), name
+    assert calls[-1] == ((4, 2, 16, 16), color.SIGMA, color.NEIGHBOURS), "called on the half-resolution ab"
+    assert abs(losses["one-hot"] - losses["default"]) > 1e-3, "other targets, another loss"
+
+
 def test_colorize_uses_lightness_only():
     model = color.ColorNet(color.ColorNetConfig(bins=261)).eval()
     images, _, _ = scenes.render_scenes(2, 32, seed=5)

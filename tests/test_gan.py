@@ -67,3 +67,43 @@ def test_dcgan_shapes_and_a_step():
     changed = [not torch.equal(a, b) for a, b in zip(before, model.parameters())]
     n_g = len(list(model.generator.parameters()))
     assert any(changed[:n_g]) and any(changed[n_g:])
+
+
+def test_discriminator_step_descends_d_loss_and_leaves_g_alone():
+    torch.manual_seed(0)
+    model = gan.GAN2D(gan.GAN2DConfig(hidden=16, layers=2))
+    real, _ = toy.ring_of_gaussians(32, seed=0)
+    fake = model.sample(32, torch.Generator().manual_seed(1))  # attached to G's graph, as in train_step
+    d_params = list(model.discriminator.parameters())
+    for p in d_params:
+        p.grad = torch.ones_like(p)  # left over by G's previous step: must not count
+    # the oracle: −mean log D(x) − mean log(1 − D(G(z))), written with probabilities
+    p_real, p_fake = torch.sigmoid(model.score(real)), torch.sigmoid(model.score(fake.detach()))
+    loss = -(torch.log(p_real).mean() + torch.log(1 - p_fake).mean())
+    expected_grads = torch.autograd.grad(loss, d_params)
+    before = [p.detach().clone() for p in d_params]
+    g_before = [p.detach().clone() for p in model.generator.parameters()]
+    out = gan.discriminator_step(model, torch.optim.SGD(d_params, lr=0.5), real, fake)
+    for b, p, grad in zip(before, d_params, expected_grads):
+        torch.testing.assert_close(p.detach(), b - 0.5 * grad)
+    assert out["d"] == pytest.approx(loss.item(), rel=1e-5)
+    assert out["d_real"] == pytest.approx(p_real.mean().item()) and out["d_fake"] == pytest.approx(p_fake.mean().item())
+    assert all(torch.equal(a, b) for a, b in zip(g_before, model.generator.parameters()))
+    assert all(p.grad is None for p in model.generator.parameters())
+    fake.sum().backward()  # G's graph is intact for G's step
+
+
+def test_train_step_takes_d_step_from_its_caller():
+    torch.manual_seed(0)
+    model = gan.GAN2D(gan.GAN2DConfig(hidden=16, layers=2))
+    g_opt, d_opt = gan.optimizers(model)
+    calls = []
+
+    def my_step(*args):
+        calls.append(args)
+        return gan.discriminator_step(*args)
+
+    real, _ = toy.ring_of_gaussians(16, seed=0)
+    losses = gan.train_step(model, g_opt, d_opt, real, d_step=my_step)
+    assert len(calls) == 1 and calls[0][0] is model and calls[0][1] is d_opt and calls[0][2] is real
+    assert set(losses) == {"d", "g", "d_real", "d_fake"}

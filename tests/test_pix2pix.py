@@ -1,5 +1,7 @@
 """pix2pix: U-Net and PatchGAN shapes, the PatchGAN receptive field by gradients, one training step."""
 
+import copy
+
 import pytest
 import torch
 
@@ -109,6 +111,32 @@ def test_weight_average_follows_its_equation():
     assert not torch.equal(averaged["out.weight"], g.state_dict()["out.weight"])
     with pytest.raises(ValueError, match="decay must be between 0 and 1"):
         P.weight_average(g, decay=1.0)
+
+
+def test_update_average_is_the_averaged_models_update():
+    torch.manual_seed(0)
+    g = P.UNetGenerator(P.UNetConfig(in_channels=1, depth=4, width=8))
+    oracle = P.weight_average(g, decay=0.95)  # torch's AveragedModel with an EMA
+    oracle.update_parameters(g)  # its first update copies θ₀
+    average = copy.deepcopy(g)
+    for _ in range(3):
+        with torch.no_grad():
+            for t in list(g.parameters()) + [b for b in g.buffers() if b.is_floating_point()]:
+                t.add_(torch.randn_like(t))
+        g.train()(torch.rand(2, 1, 32, 32))  # BatchNorm counts one more batch
+        before = [p.detach().clone() for p in g.parameters()]
+        P.update_average(average, g, 0.95)
+        oracle.update_parameters(g)
+        assert all(torch.equal(a, p) for a, p in zip(before, g.parameters())), "the model must not move"
+    mine, theirs = average.state_dict(), oracle.module.state_dict()
+    for key, value in theirs.items():
+        if value.is_floating_point():
+            torch.testing.assert_close(mine[key], value, msg=key)
+        else:
+            assert torch.equal(mine[key], g.state_dict()[key]), key  # counts are copied
+    assert all(p.requires_grad for p in average.parameters())
+    with pytest.raises(ValueError, match="decay must be between 0 and 1"):
+        P.update_average(average, g, 1.5)
 
 
 def test_signed_conversions_round_trip():
