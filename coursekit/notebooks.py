@@ -91,7 +91,8 @@ class KernelDied(RuntimeError):
 
 
 def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dict | None = None,
-              allow_errors: bool = False, kernel_name: str = "python3", extra_arguments: list[str] | None = None) -> str:
+              allow_errors: bool = False, kernel_name: str = "python3",
+              extra_arguments: list[str] | None = None) -> str:
     """Execute the code cells of the notebook ``nb`` in order in a fresh kernel started in ``cwd``, storing each
     cell's outputs in it as Jupyter would. Returns the first error ("Name: message"), or "" when every cell ran.
 
@@ -132,8 +133,8 @@ def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dic
                 if remaining <= 0 and not timed_out:
                     km.interrupt_kernel()  # the cell stops with KeyboardInterrupt; its idle status follows
                     timed_out, deadline = True, time.monotonic() + 60
-                    cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue="",
-                                                   traceback=[f"CellTimeoutError: the cell ran longer than {timeout:.0f} s"]))
+                    message = f"CellTimeoutError: the cell ran longer than {timeout:.0f} s"
+                    cell.outputs.append(new_output("error", ename="CellTimeoutError", evalue="", traceback=[message]))
                     error = f"TimeoutError: a cell ran longer than {timeout:.0f} s"
                     continue
                 if remaining <= 0:

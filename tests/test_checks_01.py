@@ -1,5 +1,5 @@
-"""Notebook 01's checks fed the mistakes their hints name: ReLU and the neuron (warm-ups), the numerical gradient,
-backpropagation by hand and the spirals design."""
+"""Notebook 01's checks: the mistakes their hints name (fed to them in test_checks.py): ReLU and the neuron (warm-ups),
+the gradient through depth, the numerical gradient, backpropagation by hand and the spirals design."""
 
 import pytest
 import torch
@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 from coursekit.checks import CheckFailed, neurons
 from coursekit.checks.neurons import (
+    check_gradient_through_depth,
     check_mlp_gradients,
     check_neuron,
     check_numerical_gradient,
@@ -48,6 +49,33 @@ NEURON = {
     "relu on inputs": lambda x, w, b: torch.relu(x) @ w + b,
     "minus bias": lambda x, w, b: torch.relu(x @ w - b),
     "differs": lambda x, w, b: torch.relu(x @ (2 * w) + b),
+}
+
+
+def _depth(activation, depth, width=64, n=256, seed=0, scale=True, first=False, extra=0, whole=False,
+           weights_first=False, grad=True, as_tensor=False):
+    """The gradient through a stack of random layers, with switchable mistakes (the defaults are right)."""
+    g = torch.Generator().manual_seed(seed)
+    ws = [torch.randn(width, width, generator=g) for _ in range(depth + extra)] if weights_first else None
+    x = torch.randn(n, width, generator=g, requires_grad=grad)
+    z = x
+    for k in range(depth + extra):
+        w = ws[k] if weights_first else torch.randn(width, width, generator=g)
+        w = w * ((2 / width) ** 0.5 if scale else 1.0)
+        z = activation(z) @ w if first else activation(z @ w)
+    (gradient,) = torch.autograd.grad(z.sum(), x)
+    norm = gradient.norm() if whole else gradient.norm(dim=1).mean()
+    return gradient if as_tensor else norm.item()
+
+
+GRADIENT_THROUGH_DEPTH = {
+    "not a number": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, as_tensor=True),
+    "no grad": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, grad=False),
+    "whole norm": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, whole=True),
+    "no scaling": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, scale=False),
+    "activation first": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, first=True),
+    "depth": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, extra=1),
+    "differs": lambda f, depth, width=64, n=256, seed=0: _depth(f, depth, width, n, seed, weights_first=True),
 }
 
 
@@ -141,16 +169,9 @@ SPIRALS_DESIGN = {
     "too weak": lambda: {"hidden": (4,), "steps": 300, "lr": 0.2},
 }
 
-MISTAKES = {check_relu: RELU, check_neuron: NEURON, check_numerical_gradient: NUMERICAL_GRADIENT,
+MISTAKES = {check_relu: RELU, check_neuron: NEURON, check_gradient_through_depth: GRADIENT_THROUGH_DEPTH,
+            check_numerical_gradient: NUMERICAL_GRADIENT,
             check_mlp_gradients: MLP_GRADIENTS, check_spirals_design: SPIRALS_DESIGN}
-
-
-@pytest.mark.parametrize("check, key", [(c, k) for c, table in MISTAKES.items() for k in table],
-                         ids=lambda x: getattr(x, "name", x))
-def test_the_mistake_gets_its_hint(check, key):
-    with pytest.raises(CheckFailed) as err:
-        check(MISTAKES[check][key])
-    assert err.value.key == key, str(err.value)
 
 
 def test_autograd_is_forbidden_in_backpropagation_by_hand():

@@ -1,6 +1,7 @@
 """Grading end to end with nbgrader itself, as an instructor does it.
 
-A real nbgrader course is built in a temporary folder by ``coursekit course``, with one assignment per notebook: ``nbgrader generate_assignment`` makes the student versions, three students submit, then
+A real nbgrader course is built in a temporary folder by ``coursekit course``, with one assignment per notebook:
+``nbgrader generate_assignment`` makes the student versions, three students submit, then
 ``nbgrader autograde`` executes and grades every submission and ``nbgrader export`` writes the grades:
 
 - "solutions" hands in the solution versions: full marks on every auto-graded part, written answers waiting for the

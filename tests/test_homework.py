@@ -72,7 +72,8 @@ def test_every_exercise_is_followed_by_its_check_and_a_fallback():
                 name = re.match(r"def (\w+)\(", cell.source).group(1)
                 following = cells[k + 1]
                 meta = following.metadata.get("nbgrader", {})
-                assert meta.get("grade_id") == f"check_{name}" and meta.get("locked"), f"{number}: no check after {name}"
+                assert meta.get("grade_id") == f"check_{name}" and meta.get("locked"), \
+                    f"{number}: no check after {name}"
                 assert following.source.startswith(f"ck.checks.check_{name}({name})")
                 if meta.get("grade"):  # graded: the hidden line that fails a blank answer when nbgrader grades
                     hidden = following.source.split("### BEGIN HIDDEN TESTS")[1]

@@ -1,5 +1,5 @@
-"""Checks of notebook 01's exercises: ReLU and one neuron (warm-ups), the numerical gradient, backpropagation by hand,
-and the design of the smallest network that separates two spirals."""
+"""Checks of notebook 01's exercises: ReLU and one neuron (warm-ups), the gradient through depth, the numerical
+gradient, backpropagation by hand, and the design of the smallest network that separates two spirals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from coursekit.checks.core import Check, Trial
 from coursekit.data import toy as _toy
 
 __all__ = [  # the checks, exported by coursekit.checks
-    "check_relu", "check_neuron", "check_numerical_gradient", "check_mlp_gradients", "check_spirals_design",
+    "check_relu", "check_neuron", "check_gradient_through_depth", "check_numerical_gradient", "check_mlp_gradients",
+    "check_spirals_design",
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -20,25 +21,26 @@ __all__ = [  # the checks, exported by coursekit.checks
 
 RELU_HINTS = {
     "changed its input": "relu changed its input tensor (for example with `z[z < 0] = 0` or `z.clamp_(min=0)`). A "
-                         "function should return a new tensor and leave its input as it was: later cells still need it.",
+                         "function should return a new tensor and leave its input as it was: later cells still need "
+                         "it.",
     "torch.max pair": "relu returns the (values, indices) pair of torch.max(z, 0): that is the largest entry along "
                       "dimension 0, not an element-wise maximum. Compare every element with 0: torch.clamp(z, min=0) "
                       "or torch.maximum(z, torch.zeros_like(z)).",
     "python max": "relu calls Python's max(0, z), which compares the whole tensor with 0 at once (\"Boolean value of "
-                  "Tensor ... is ambiguous\"). Compare element by element with torch operations: torch.clamp(z, min=0) "
-                  "or torch.where(z > 0, z, torch.zeros_like(z)).",
+                  "Tensor ... is ambiguous\"). Compare element by element with torch operations: torch.clamp(z, "
+                  "min=0) or torch.where(z > 0, z, torch.zeros_like(z)).",
     "step": "relu returns 1 for every positive input: that is the step function. ReLU keeps the value of a positive "
             "input, f(z) = max(0, z), so relu(2.0) must be 2.0.",
-    "absolute value": "relu turns negative inputs positive (relu(-3.0) gave 3.0): that is the absolute value. ReLU sets "
-                      "negative inputs to 0.",
+    "absolute value": "relu turns negative inputs positive (relu(-3.0) gave 3.0): that is the absolute value. ReLU "
+                      "sets negative inputs to 0.",
     "min": "relu keeps negative inputs and sets positive ones to 0: that is min(0, z). ReLU is max(0, z).",
     "negatives through": "relu lets negative inputs through unchanged (relu(-3.0) gave -3.0); they must become 0.",
     "positives zero": "relu returns 0 for positive inputs too; positive inputs must pass unchanged.",
     "differs": "relu({z:g}) gave {got:g}, expected max(0, {z:g}) = {expected:g}.",
     "dtype": "relu returns dtype {got} for a {expected} input (a comparison such as `z > 0` gives booleans); return "
              "values of the input's dtype, for example with torch.where or torch.clamp.",
-    "no gradient": "relu's result is cut off from autograd (it has no gradient): build it from torch operations on z, "
-                   "not from Python numbers or NumPy, so that training can compute ∂L/∂w through it.",
+    "no gradient": "relu's result is cut off from autograd (it has no gradient): build it from torch operations on "
+                   "z, not from Python numbers or NumPy, so that training can compute ∂L/∂w through it.",
     "gradient": "relu's gradient at z = (-1, 2) is {got}, expected (0, 1).",
 }
 
@@ -73,7 +75,8 @@ def _check_relu(t: Trial) -> None:
         raise t.fail("positives zero")
     if not torch.allclose(out, expected):
         k = int((out - expected).abs().argmax())
-        raise t.fail("differs", z=z.flatten()[k].item(), got=out.flatten()[k].item(), expected=expected.flatten()[k].item())
+        raise t.fail("differs", z=z.flatten()[k].item(), got=out.flatten()[k].item(),
+                     expected=expected.flatten()[k].item())
     if returned_dtype != z.dtype:
         raise t.fail("dtype", got=returned_dtype, expected=z.dtype)
     z_grad = torch.tensor([-1.0, 2.0], requires_grad=True)
@@ -94,8 +97,8 @@ check_relu = Check("relu", _check_relu, RELU_HINTS, reference=_neuron.relu, erro
 NEURON_HINTS = {
     "column": "neuron returns shape (6, 1) for 6 inputs; one number per input is expected, shape (6,). With w of "
               "shape (3,), `x @ w` already gives shape (6,).",
-    "no sum": "neuron returns shape (6, 3): it multiplies each input by its weight but does not add them up. The neuron "
-              "sums: Σ_i w_i x_i, for example `x @ w` or `(x * w).sum(dim=1)`.",
+    "no sum": "neuron returns shape (6, 3): it multiplies each input by its weight but does not add them up. The "
+              "neuron sums: Σ_i w_i x_i, for example `x @ w` or `(x * w).sum(dim=1)`.",
     "no bias": "neuron forgets the bias: add b to the weighted sum before the activation.",
     "no activation": "neuron forgets the activation: return f(Σ_i w_i x_i + b) with f = relu, not the weighted sum "
                      "itself.",
@@ -135,7 +138,78 @@ def _check_neuron(t: Trial) -> None:
 check_neuron = Check("neuron", _check_neuron, NEURON_HINTS, reference=_neuron.neuron)
 
 # ---------------------------------------------------------------------------------------------------------------
-# Exercise 1: the numerical gradient
+# Exercise 1: the gradient through depth
+# ---------------------------------------------------------------------------------------------------------------
+
+DEPTH_HINTS = {
+    "not a number": "gradient_through_depth should return one number, the mean over the inputs of ‖∂(Σ outputs)/∂x‖ "
+                    "(a float, for example `grad.norm(dim=1).mean().item()`); got {got}.",
+    "no grad": "gradient_through_depth asks autograd for a gradient with respect to x, but x does not require one: "
+               "create it with `requires_grad=True` (or call `x.requires_grad_()`) before the first layer uses it.",
+    "whole norm": "gradient_through_depth returns the norm of the whole gradient, all {n} inputs together; the "
+                  "measure is the norm of each input's gradient (one row of ∂(Σ outputs)/∂x), averaged over the "
+                  "inputs: `grad.norm(dim=1).mean()`.",
+    "no scaling": "gradient_through_depth draws W without He's scaling: multiply each W by √(2 / width), so that a "
+                  "ReLU layer keeps the size of what passes through it (half its units are active).",
+    "activation first": "gradient_through_depth applies the activation before the weights, z ← f(z) W; a layer "
+                        "computes z ← f(z W): the weighted sum first, then the neuron's activation.",
+    "depth": "gradient_through_depth with depth={depth} gives the value the reference gets with {other} layers: the "
+             "stack must have exactly `depth` layers, each one z ← f(z W).",
+    "differs": "gradient_through_depth({activation}, depth={depth}) gave {got:.4g}, expected {expected:.4g}. Draw "
+               "the random numbers in the order the exercise gives (x first, then one W per layer, all from the "
+               "generator seeded with `seed`), so that the check can compare.",
+}
+
+
+def _depth_variants(activation, depth: int, width: int = 8, n: int = 5, seed: int = 0):
+    """The numbers some typical mistakes give: {hint key: value}."""
+    def run(scale=True, first=False, layers=depth, whole=False):
+        g = torch.Generator().manual_seed(seed)
+        x = torch.randn(n, width, generator=g, requires_grad=True)
+        z = x
+        for _ in range(layers):
+            w = torch.randn(width, width, generator=g) * ((2 / width) ** 0.5 if scale else 1.0)
+            z = activation(z) @ w if first else activation(z @ w)
+        (grad,) = torch.autograd.grad(z.sum(), x)
+        return (grad.norm() if whole else grad.norm(dim=1).mean()).item()
+
+    return {"whole norm": run(whole=True), "no scaling": run(scale=False), "activation first": run(first=True)}
+
+
+def _check_gradient_through_depth(t: Trial) -> None:
+    """A student's ``gradient_through_depth(activation, depth, width, n, seed)`` against the reference, with the
+    same random numbers, for ReLU and the sigmoid at a few depths."""
+    for activation in (_neuron.relu, _neuron.sigmoid):
+        for depth in (1, 3, 6):
+            out = t.call(activation, depth, 8, 5, 0)
+            if torch.is_tensor(out) and out.numel() == 1:
+                out = out.item()
+            if not isinstance(out, (int, float)):
+                raise t.fail("not a number", got=type(out).__name__ if not torch.is_tensor(out)
+                             else f"a tensor of shape {tuple(out.shape)}")
+            expected = _neuron.gradient_through_depth(activation, depth, 8, 5, 0)
+            if abs(out - expected) <= 1e-4 * abs(expected) + 1e-12:
+                continue
+            for key, value in _depth_variants(activation, depth).items():
+                if abs(out - value) <= 1e-4 * abs(value) + 1e-12:
+                    raise t.fail(key, n=5)
+            for other in (depth - 1, depth + 1):
+                if other >= 1 and abs(out - _neuron.gradient_through_depth(activation, other, 8, 5, 0)) <= \
+                        1e-4 * abs(expected) + 1e-12:
+                    raise t.fail("depth", depth=depth, other=other)
+            raise t.fail("differs", activation=activation.__name__, depth=depth, got=out, expected=expected)
+
+
+def _needs_grad(err: Exception) -> bool:
+    return isinstance(err, RuntimeError) and "does not require grad" in str(err)
+
+
+check_gradient_through_depth = Check("gradient_through_depth", _check_gradient_through_depth, DEPTH_HINTS,
+                                     reference=_neuron.gradient_through_depth, errors={"no grad": _needs_grad})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Exercise 2: the numerical gradient
 # ---------------------------------------------------------------------------------------------------------------
 
 NUMERICAL_GRADIENT_HINTS = {
@@ -144,8 +218,8 @@ NUMERICAL_GRADIENT_HINTS = {
     "one-sided": "numerical_gradient takes a one-sided difference, (f(w + ε e_k) − f(w)) / ε. Its error shrinks like "
                  "ε, so it is off by about ε·f''/2; the central difference (f(w + ε e_k) − f(w − ε e_k)) / 2ε is "
                  "accurate to ε².",
-    "factor two": "numerical_gradient is twice the gradient: the central difference spans 2ε, from w − ε e_k to "
-                  "w + ε e_k, so divide by 2ε.",
+    "factor two": "numerical_gradient is twice the gradient: the central difference spans 2ε, from w − ε e_k to w + "
+                  "ε e_k, so divide by 2ε.",
     "all at once": "numerical_gradient moves every entry of w at once, so each entry gets the same number (the "
                    "derivative along the diagonal). Move one entry k at a time: w + ε e_k, where e_k is 0 except a 1 "
                    "at k.",
@@ -198,7 +272,7 @@ check_numerical_gradient = Check("numerical_gradient", _check_numerical_gradient
                                                                    "autograd."})
 
 # ---------------------------------------------------------------------------------------------------------------
-# Exercise 2: backpropagation by hand
+# Exercise 3: backpropagation by hand
 # ---------------------------------------------------------------------------------------------------------------
 
 BACKPROP_HINTS = {
@@ -208,22 +282,22 @@ BACKPROP_HINTS = {
              "layers: one of each per layer, in the order of `weights`.",
     "loss": "mlp_gradients' loss is {got:.5f}, expected the cross-entropy {expected:.5f} = −(1/N) Σ_n log "
             "softmax(z_L)[n, y_n] of the logits z_L.",
-    "gradient shape": "mlp_gradients: the gradient of W_{l} has shape {got}; it must have W_{l}'s shape {expected}: ∂L/∂W_l = "
-                      "h_(l−1)ᵀ δ_l, (I_l, N) @ (N, J_l).",
+    "gradient shape": "mlp_gradients: the gradient of W_{l} has shape {got}; it must have W_{l}'s shape {expected}: "
+                      "∂L/∂W_l = h_(l−1)ᵀ δ_l, (I_l, N) @ (N, J_l).",
     "sign": "mlp_gradients' gradients have the wrong sign: δ_L = ∂L/∂z_L = (softmax(z_L) − onehot(y)) / N, the "
             "probabilities minus the labels. With the opposite sign, gradient descent would climb the loss.",
     "sum": "mlp_gradients' gradients are N = {n} times too large: L is the mean over the batch, so δ_L = (p − "
            "onehot(y)) / N.",
-    "no relu mask": "mlp_gradients: the last layer's gradients are right but the earlier ones ignore ReLU: on the way back, "
-                    "δ_(l−1) = (δ_l W_lᵀ) ⊙ ReLU'(z_(l−1)), where ReLU'(z) = 1 for z > 0 and 0 otherwise. An inactive "
-                    "unit passes no gradient.",
-    "bias": "mlp_gradients: the weight gradients are right but the bias gradient of layer {l} is not: ∂L/∂b_l = Σ_n δ_l[n], the "
-            "sum over the batch of δ_l (each b_l is added to every example).",
-    "last only": "mlp_gradients: the last layer's gradients are right, layer {l}'s are not (off by up to {error:.3g}). Check how δ "
-                 "goes back one layer: δ_(l−1) = (δ_l W_lᵀ) ⊙ [z_(l−1) > 0], with W_l the weight *after* the "
-                 "activation, and ∂L/∂W_l = h_(l−1)ᵀ δ_l uses that layer's *input* h_(l−1).",
-    "differs": "mlp_gradients: the gradient of {what} of layer {l} differs from autograd's by up to {error:.3g}. The last layer's: "
-               "δ_L = (softmax(z_L) − onehot(y)) / N, ∂L/∂W_L = h_(L−1)ᵀ δ_L, ∂L/∂b_L = Σ_n δ_L[n].",
+    "no relu mask": "mlp_gradients: the last layer's gradients are right but the earlier ones ignore ReLU: on the "
+                    "way back, δ_(l−1) = (δ_l W_lᵀ) ⊙ ReLU'(z_(l−1)), where ReLU'(z) = 1 for z > 0 and 0 otherwise. "
+                    "An inactive unit passes no gradient.",
+    "bias": "mlp_gradients: the weight gradients are right but the bias gradient of layer {l} is not: ∂L/∂b_l = Σ_n "
+            "δ_l[n], the sum over the batch of δ_l (each b_l is added to every example).",
+    "last only": "mlp_gradients: the last layer's gradients are right, layer {l}'s are not (off by up to "
+                 "{error:.3g}). Check how δ goes back one layer: δ_(l−1) = (δ_l W_lᵀ) ⊙ [z_(l−1) > 0], with W_l the "
+                 "weight *after* the activation, and ∂L/∂W_l = h_(l−1)ᵀ δ_l uses that layer's *input* h_(l−1).",
+    "differs": "mlp_gradients: the gradient of {what} of layer {l} differs from autograd's by up to {error:.3g}. The "
+               "last layer's: δ_L = (softmax(z_L) − onehot(y)) / N, ∂L/∂W_L = h_(L−1)ᵀ δ_L, ∂L/∂b_L = Σ_n δ_L[n].",
 }
 
 
@@ -257,7 +331,8 @@ def _check_mlp_gradients(t: Trial) -> None:
     x, y, weights, biases = _backprop_problem()
     out = t.call(x, y, [w.clone() for w in weights], [b.clone() for b in biases])
     if not isinstance(out, (tuple, list)) or len(out) != 3:
-        raise t.fail("not three", got=type(out).__name__ if not isinstance(out, (tuple, list)) else f"{len(out)} things")
+        got = type(out).__name__ if not isinstance(out, (tuple, list)) else f"{len(out)} things"
+        raise t.fail("not three", got=got)
     loss, grad_w, grad_b = out
     depth = len(weights)
     if len(grad_w) != depth or len(grad_b) != depth:
@@ -323,7 +398,7 @@ check_mlp_gradients = Check("mlp_gradients", _check_mlp_gradients, BACKPROP_HINT
                                        torch.func.grad: "backpropagation by hand means no autograd."})
 
 # ---------------------------------------------------------------------------------------------------------------
-# Exercise 3: the smallest network that separates the spirals
+# Exercise 4: the smallest network that separates the spirals
 # ---------------------------------------------------------------------------------------------------------------
 
 PARAMETER_BUDGET = 250  # parameters the design may use (the notebook's 2 × 64 network has 4,482)
@@ -357,15 +432,18 @@ DESIGN_HINTS = {
     "not a dict": "spirals_design should return a dict with the keys \"hidden\", \"steps\" and \"lr\", for example "
                   "{{\"hidden\": (8, 8), \"steps\": 1000, \"lr\": 0.1}}; got {got}.",
     "keys": "spirals_design's dict needs exactly the keys \"hidden\", \"steps\" and \"lr\"; got {got}.",
-    "hidden": "spirals_design: \"hidden\" should be a tuple of hidden-layer widths, positive integers, such as (8, 8); got {got!r}.",
-    "steps": "spirals_design: \"steps\" should be a whole number of gradient-descent steps between 1 and {budget}; got {got!r}.",
+    "hidden": "spirals_design: \"hidden\" should be a tuple of hidden-layer widths, positive integers, such as (8, "
+              "8); got {got!r}.",
+    "steps": "spirals_design: \"steps\" should be a whole number of gradient-descent steps between 1 and {budget}; "
+             "got {got!r}.",
     "lr": "spirals_design: \"lr\" should be a positive number, the learning rate η; got {got!r}.",
-    "too big": "spirals_design: this network has {parameters} parameters, more than the {budget} allowed. A layer of width J after a "
-               "layer of width I costs I·J + J; count them, and make the network narrower or shallower.",
-    "diverged": "spirals_design: with lr = {lr} the training diverged (the loss became {loss}): the steps overshoot. Lower the "
-                "learning rate.",
-    "too weak": "spirals_design reaches {accuracy:.1%} on held-out spirals ({train:.1%} on its training points), below "
-                "the {goal:.0%} asked. {advice}",
+    "too big": "spirals_design: this network has {parameters} parameters, more than the {budget} allowed. A layer of "
+               "width J after a layer of width I costs I·J + J; count them, and make the network narrower or "
+               "shallower.",
+    "diverged": "spirals_design: with lr = {lr} the training diverged (the loss became {loss}): the steps overshoot. "
+                "Lower the learning rate.",
+    "too weak": "spirals_design reaches {accuracy:.1%} on held-out spirals ({train:.1%} on its training points), "
+                "below the {goal:.0%} asked. {advice}",
 }
 
 
