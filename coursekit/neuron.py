@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from coursekit.data import toy
+
 # ---------------------------------------------------------------------------------------------------------------
 # Activation functions f
 # ---------------------------------------------------------------------------------------------------------------
@@ -287,3 +289,28 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int, lr: fl
     """``steps`` steps of ``gradient_descent_step`` on (x, y) with learning rate ``lr``; returns the loss before each
     step. gradients: as in ``gradient_descent_step`` (None: autograd)."""
     return [gradient_descent_step(model, x, y, lr, gradients)["loss"] for _ in range(steps)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A design under a budget (notebook 01's exercise "the smallest network that learns the spirals")
+# ---------------------------------------------------------------------------------------------------------------
+
+PARAMETER_BUDGET = 250  # parameters a design may use (notebook 01's 2 × 64 network has 4,482)
+STEP_BUDGET = 2000  # full-batch gradient-descent steps it may take (a second or two on a laptop)
+ACCURACY_GOAL = 0.95  # on spiral points it never trained on
+DESIGN_POINTS = 600  # points of the training spirals and of the held-out ones
+
+
+def train_design(hidden: tuple[int, ...], steps: int, lr: float) -> dict:
+    """Train ``MLP(hidden)`` from ``torch.manual_seed(0)`` on ``DESIGN_POINTS`` spiral points (seed 0) for ``steps``
+    full-batch steps of rate ``lr``. Returns {"model", "parameters", "train accuracy", "test accuracy" (on
+    ``DESIGN_POINTS`` points of seed 1), "final loss"}: how notebook 01's check judges a design, and what its figure
+    draws."""
+    x, y = toy.two_spirals(DESIGN_POINTS, seed=0)
+    x_test, y_test = toy.two_spirals(DESIGN_POINTS, seed=1)
+    torch.manual_seed(0)
+    model = MLP(hidden=tuple(hidden))
+    losses = train(model, x, y, steps, lr)
+    return {"model": model, "parameters": sum(p.numel() for p in model.parameters()),
+            "train accuracy": accuracy(model, x, y), "test accuracy": accuracy(model, x_test, y_test),
+            "final loss": losses[-1]}

@@ -90,6 +90,22 @@ class KernelDied(RuntimeError):
     """The kernel stopped while a cell ran (out of memory, a crash in a native library)."""
 
 
+def _start_kernel(kernel_name: str, cwd: Path, stderr, options: dict, attempts: int = 3):
+    """A started kernel and its blocking client. The kernel's ports are picked free but bound only once it runs, so
+    two kernels started at the same moment (graders in parallel) can pick the same port and one dies at start
+    ("Address already in use"): start it again with new ports."""
+    from jupyter_client.manager import start_new_kernel
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return start_new_kernel(kernel_name=kernel_name, cwd=str(cwd), stderr=stderr, **options)
+        except RuntimeError as err:  # "Kernel died before replying to kernel_info"
+            if attempt == attempts:
+                raise KernelDied(f"the kernel did not start ({attempts} tries): {err}") from err
+            time.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
 def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dict | None = None,
               allow_errors: bool = False, kernel_name: str = "python3",
               extra_arguments: list[str] | None = None) -> str:
@@ -108,14 +124,13 @@ def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dic
     """
     import queue
 
-    from jupyter_client.manager import start_new_kernel
     from nbformat.v4 import new_output, output_from_msg
 
     options = {"env": env} if env else {}
     options["extra_arguments"] = list(extra_arguments or [])
     if not any(arg.startswith("--HistoryManager.hist_file") for arg in options["extra_arguments"]):
         options["extra_arguments"].append("--HistoryManager.hist_file=:memory:")  # as nbclient does: kernels at once
-    km, kc = start_new_kernel(kernel_name=kernel_name, cwd=str(cwd), stderr=stderr, **options)
+    km, kc = _start_kernel(kernel_name, cwd, stderr, options)
     first_error = ""
     try:
         count = 0

@@ -76,6 +76,7 @@ def test_the_reference_passes_and_calling_it_is_caught(check):
     if check.reference is None:
         pytest.skip(f"{check.name} has no reference function (its answer is a design, not an implementation)")
     unwatched = ck.checks.Check(check.name, check._run, check.hints)
+    unwatched.references = []  # nothing watched: the reference itself is tried
     assert unwatched.passes(check.reference), f"the reference {check.reference} fails its own check"
     with pytest.raises(CheckFailed) as err:
         check(check.reference)
@@ -168,6 +169,28 @@ def _cross_entropy_by_method(logits, target):
     return -logits.log_softmax(1)[torch.arange(len(target)), target].mean()
 
 
+def _cross_entropy_by_special(logits, target):
+    return -torch.special.log_softmax(logits, 1)[torch.arange(len(target)), target].mean()
+
+
+def _conv_by_partial(x, weight, bias=None, stride=1, padding=0):
+    import functools
+
+    return functools.partial(torch.nn.functional.conv2d, stride=stride, padding=padding)(x, weight, bias)
+
+
+def _conv_in_double(x, weight, bias=None, stride=1, padding=0):
+    n, (c_out, _, k, _) = x.shape[0], weight.shape
+    h, w = (x.shape[2] + 2 * padding - k) // stride + 1, (x.shape[3] + 2 * padding - k) // stride + 1
+    columns = torch.nn.functional.unfold(x.double(), k, padding=padding, stride=stride)
+    y = (weight.double().reshape(c_out, -1) @ columns).reshape(n, c_out, h, w)
+    return y if bias is None else y + bias.double()[None, :, None, None]
+
+
+def _gradients_with_a_pair_as_loss(x, y, weights, biases):  # float() of the loss fails inside the check
+    return torch.zeros(2), [torch.zeros_like(w) for w in weights], [torch.zeros_like(b) for b in biases]
+
+
 GENERIC_MISTAKES = [  # (check, hint key, wrong answer)
     (ck.checks.check_relu, "raised", _raises),
     (ck.checks.check_relu, "returns None", _returns_none),
@@ -178,6 +201,10 @@ GENERIC_MISTAKES = [  # (check, hint key, wrong answer)
     (ck.checks.check_conv2d, "forbidden", _conv_by_an_alias),
     (ck.checks.check_conv2d, "forbidden", _conv_by_a_module),
     (ck.checks.check_cross_entropy, "forbidden", _cross_entropy_by_method),
+    (ck.checks.check_cross_entropy, "forbidden", _cross_entropy_by_special),
+    (ck.checks.check_conv2d, "forbidden", _conv_by_partial),
+    (ck.checks.check_conv2d, "dtype", _conv_in_double),
+    (ck.checks.check_mlp_gradients, "unexpected", _gradients_with_a_pair_as_loss),
 ]
 
 

@@ -5,7 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from coursekit.checks import CheckFailed, neurons
+import coursekit as ck
+from coursekit.checks import CheckFailed
 from coursekit.checks.neurons import (
     check_gradient_through_depth,
     check_mlp_gradients,
@@ -162,7 +163,7 @@ SPIRALS_DESIGN = {
     "not a dict": lambda: [(32,), 2000, 0.5],
     "keys": lambda: {"hidden": (32,), "steps": 2000, "learning_rate": 0.5},
     "hidden": lambda: {"hidden": (32.0,), "steps": 2000, "lr": 0.5},
-    "steps": lambda: {"hidden": (32,), "steps": neurons.STEP_BUDGET + 1, "lr": 0.5},
+    "steps": lambda: {"hidden": (32,), "steps": ck.neuron.STEP_BUDGET + 1, "lr": 0.5},
     "lr": lambda: {"hidden": (32,), "steps": 2000, "lr": -0.5},
     "too big": lambda: {"hidden": (64, 64), "steps": 1000, "lr": 0.2},
     "diverged": lambda: {"hidden": (32,), "steps": 50, "lr": 500.0},
@@ -185,15 +186,15 @@ def test_autograd_is_forbidden_in_backpropagation_by_hand():
         loss.backward()
         return loss, [p.grad for p in params[:len(weights)]], [p.grad for p in params[len(weights):]]
 
-    with pytest.raises(CheckFailed, match="no autograd") as err:
+    with pytest.raises(CheckFailed, match="without autograd") as err:
         check_mlp_gradients(by_autograd)
     assert err.value.key == "forbidden"
 
 
-def test_the_design_check_trains_what_it_says():
-    result = neurons.train_design((32,), 2000, 0.5)
-    assert result["parameters"] == 2 * 32 + 32 + 32 * 2 + 2 <= neurons.PARAMETER_BUDGET
-    assert result["test accuracy"] >= neurons.ACCURACY_GOAL
+def test_one_wide_layer_passes_the_design_budget():
+    result = ck.neuron.train_design((32,), 2000, 0.5)
+    assert result["parameters"] == 2 * 32 + 32 + 32 * 2 + 2 <= ck.neuron.PARAMETER_BUDGET
+    assert result["test accuracy"] >= ck.neuron.ACCURACY_GOAL + 0.02, "a margin for other machines' arithmetic"
 
 
 # The "mistakes" student of the grading test (test_grading.py): these answers replace the exercise cells of the

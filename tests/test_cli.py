@@ -100,3 +100,21 @@ def test_course_makes_an_nbgrader_course_folder(tmp_path, capsys):
     source = tmp_path / "gif4105" / "source" / "02_cnn_classification" / "02_cnn_classification.ipynb"
     assert nbformat.read(source, as_version=4).cells == nbformat.read(notebooks.select("02")[0], as_version=4).cells
     assert cli.main(["course", str(tmp_path / "gif4105"), "99"]) == 2
+
+
+def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, monkeypatch):
+    """Two kernels started at once can pick the same free port; the one that loses dies at start and is restarted."""
+    import jupyter_client.manager
+
+    real, calls = jupyter_client.manager.start_new_kernel, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jupyter_client.manager, "start_new_kernel", flaky)
+    nb = nbformat.read(_notebook(tmp_path / "08_ok.ipynb", "x = 6 * 7", "print(x)"), as_version=4)
+    assert notebooks.run_cells(nb, tmp_path) == "" and len(calls) == 2
+    assert nb.cells[1].outputs[0].text == "42\n"

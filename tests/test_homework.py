@@ -79,7 +79,8 @@ def test_every_exercise_is_followed_by_its_check_and_a_fallback():
                     hidden = following.source.split("### BEGIN HIDDEN TESTS")[1]
                     assert f"ck.checks.check_{name}.grade({name})" in hidden
                 later = "\n".join(c.source for c in cells[k + 1:])
-                assert f"ck.checks.working({name}," in later, f"{number}: {name} has no fallback"
+                assert (f"ck.checks.working({name}," in later  # the reference, when the answer does not pass
+                        or f"ck.checks.check_{name}.passes({name})" in later), f"{number}: {name} has no fallback"
 
 
 def test_written_answers_are_manually_graded_markdown_with_a_reference_answer():
@@ -177,3 +178,29 @@ def test_deck_libraries_fall_back_to_the_cdn_when_unreachable(registry, tmp_path
     assert not (tmp_path / "slides").exists() or not any((tmp_path / "slides").iterdir())  # nothing half-made
     deck = homework.slides_html(nbformat.read(NOTEBOOKS["01"], as_version=4))
     assert "cdnjs.cloudflare.com" in deck
+
+
+@pytest.mark.parametrize("number", list(NOTEBOOKS))
+def test_the_lab_frame_states_what_the_notebook_grades_and_asks(number):
+    """The first cell's objectives, prerequisites, duration and graded work; its numbers are the notebook's own."""
+    from coursekit.grading import lab_facts
+
+    cells = nbformat.read(NOTEBOOKS[number], as_version=4).cells
+    intro, facts = cells[0].source, lab_facts(NOTEBOOKS[number])
+    for part in ("**Learning objectives.**", "**Prerequisites.**", "**Expected duration.**", "**Graded work.**"):
+        assert part in intro, f"{number}: the first cell lacks {part}"
+    objectives = re.search(r"\*\*Learning objectives\.\*\*.*?\n((?:- .*\n(?:  .*\n)*)+)", intro + "\n").group(1)
+    assert 3 <= objectives.count("\n- ") + 1 <= 5, f"{number}: 3 to 5 learning objectives"
+    graded = re.search(r"Exercises 1–(\d+) \((\d+) points.*?(\w+) written questions \((\d+) points", intro, re.S)
+    assert graded, f"{number}: the graded work names its exercises, written questions and points"
+    words = {"two": 2, "three": 3, "four": 4}
+    assert (int(graded[1]), int(graded[2]), words[graded[3]], int(graded[4])) == (
+        facts["exercises"], facts["exercise points"], facts["written"], facts["written points"])
+    duration = re.search(r"\*\*Expected duration\.\*\*(.*?)(?:\n\n|$)", intro, re.S).group(1)
+    stated_words = int(re.search(r"([\d,]+) words", duration).group(1).replace(",", ""))
+    stated_lines = int(re.search(r"(\d+) lines of code", duration).group(1))
+    assert abs(stated_words - facts["words"]) <= 0.1 * facts["words"], (number, stated_words, facts["words"])
+    assert abs(stated_lines - facts["solution lines"]) <= max(3, 0.1 * facts["solution lines"]), \
+        (number, stated_lines, facts["solution lines"])
+    closing = "\n".join(c.source for c in cells[-3:])
+    assert "## What you learned" in closing and "## References" in closing and "](http" in closing

@@ -102,9 +102,9 @@ def _check_conv2d(t: Trial) -> None:
 
 
 check_conv2d = Check("conv2d", _check_conv2d, CONV2D_HINTS, reference=_conv.conv2d,
-                     forbidden={F.conv2d: _WRITE_IT, F.conv1d: _WRITE_IT, F.conv3d: _WRITE_IT,
-                                torch.nn.Conv2d.forward: _WRITE_IT,
-                                _conv.output_size: _COUNT_IT},
+                     forbidden={_conv.output_size: _COUNT_IT},
+                     # every route to torch's convolution: F.conv2d, nn.Conv2d, conv_transpose2d, torch.convolution…
+                     forbidden_ops={torch.ops.aten.convolution: _WRITE_IT},
                      errors={"float size": _is_float_size})
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -184,9 +184,11 @@ def _check_cross_entropy(t: Trial) -> None:
 
 
 check_cross_entropy = Check("cross_entropy", _check_cross_entropy, CROSS_ENTROPY_HINTS, reference=_loss.cross_entropy,
-                            forbidden={F.cross_entropy: _BY_HAND, F.log_softmax: _BY_HAND, torch.log_softmax: _BY_HAND,
-                                       torch.Tensor.log_softmax: _BY_HAND, F.nll_loss: _BY_HAND,
-                                       torch.logsumexp: _BY_HAND, torch.Tensor.logsumexp: _BY_HAND})
+                            forbidden={_loss.log_softmax: _BY_HAND, _loss.softmax: _BY_HAND},
+                            # F.cross_entropy, F.log_softmax, torch.special.logsumexp, F.nll_loss…, by any route
+                            forbidden_ops={torch.ops.aten._log_softmax: _BY_HAND, torch.ops.aten.logsumexp: _BY_HAND,
+                                           torch.ops.aten.nll_loss_forward: _BY_HAND,
+                                           torch.ops.aten.nll_loss2d_forward: _BY_HAND})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 3: the fastest learning rate on the bowl (a derivation)

@@ -21,6 +21,7 @@ alias such as ``from torch.nn.functional import conv2d as c`` is caught too.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sys
 import types
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 # Hints every check can give; a check's own hints are added to these (tests feed each one its mistake).
 GENERIC_HINTS = {
@@ -38,6 +40,10 @@ GENERIC_HINTS = {
     "not a tensor": "{name} returns a {kind}; it should return a torch tensor (build it with torch operations, not "
                     "NumPy arrays or Python lists).",
     "shape": "{name} returns shape {got} where shape {expected} is expected.",
+    "dtype": "{name} returns a tensor of dtype {got} where {expected} is expected (the dtype of its inputs): compute "
+             "in the inputs' dtype, for example torch.zeros(..., dtype=x.dtype).",
+    "unexpected": "{name} returned something the check could not use ({error}). Return what the exercise asks, of the "
+                  "shape and dtype it names, and run your function by hand on a small input to see what it gives.",
     "calls the reference": "{name} calls {what}, the course's own implementation of this exercise. The exercise is to "
                            "write it yourself; the cells after it use that one when yours does not pass.",
     "forbidden": "{name} calls {what}, which this exercise asks you not to use: {why}",
@@ -68,7 +74,13 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# names a student knows, for functions reached through torch's internals
+_KNOWN_AS = {torch.autograd.graph._engine_run_backward: "autograd (`.backward()` or `torch.autograd.grad`)"}
+
+
 def _qualified(fn: Callable) -> str:
+    if fn in _KNOWN_AS:
+        return _KNOWN_AS[fn]
     module = getattr(fn, "__module__", None) or "torch"
     return f"{module}.{getattr(fn, '__qualname__', getattr(fn, '__name__', repr(fn)))}"
 
@@ -106,6 +118,22 @@ class _Watch:
                     break
 
 
+class _OpWatch(TorchDispatchMode):
+    """Records, while active, which of some of torch's low-level operations run (``torch.ops.aten.convolution``):
+    every route to them goes through there (``F.conv2d``, ``nn.Conv2d``, ``functools.partial(F.conv2d)``, …)."""
+
+    def __init__(self, ops):
+        super().__init__()
+        self.ops = ops
+        self.seen: list = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        packet = func.overloadpacket
+        if packet in self.ops and packet not in self.seen:
+            self.seen.append(packet)
+        return func(*args, **(kwargs or {}))
+
+
 class Trial:
     """One try of a check on one answer: ``call`` runs the answer, ``fail`` builds a hint, ``expect_tensor`` checks
     the kind and shape of what came back."""
@@ -125,15 +153,15 @@ class Trial:
         """The answer called on ``args``. Its ``NotImplementedError`` means blank; another exception becomes the
         "raised" hint about the student's code (not a traceback into coursekit). With ``watch``, a call of the
         reference or of a forbidden function fails with its hint."""
-        watched = {**self.check.forbidden}
-        if self.check.reference is not None:
-            watched[self.check.reference] = ""
+        watched = {**self.check.forbidden, **dict.fromkeys(self.check.references, "")}
         spy = _Watch(watched) if watch and watched else None
+        ops = _OpWatch(self.check.forbidden_ops) if watch and self.check.forbidden_ops else contextlib.nullcontext()
         previous = sys.getprofile()
         if spy is not None:
             sys.setprofile(spy)
         try:
-            out = self.answer(*args, **kwargs)
+            with ops:
+                out = self.answer(*args, **kwargs)
         except NotImplementedError as err:
             raise _Blank from err
         except CheckFailed:
@@ -149,9 +177,12 @@ class Trial:
                 sys.setprofile(previous)
         if spy is not None and spy.seen:
             fn = spy.seen[0]
-            if fn is self.check.reference:
+            if fn in self.check.references:
                 raise self.fail("calls the reference", what=_qualified(fn))
             raise self.fail("forbidden", what=_qualified(fn), why=self.check.forbidden[fn])
+        if isinstance(ops, _OpWatch) and ops.seen:
+            op = ops.seen[0]
+            raise self.fail("forbidden", what=f"torch's operation {op}", why=self.check.forbidden_ops[op])
         return out
 
     def expect_tensor(self, out, like: torch.Tensor | tuple[int, ...]) -> None:
@@ -163,6 +194,8 @@ class Trial:
         shape = tuple(like.shape) if torch.is_tensor(like) else tuple(like)
         if tuple(out.shape) != shape:
             raise self.fail("shape", got=tuple(out.shape), expected=shape)
+        if torch.is_tensor(like) and like.is_floating_point() and out.is_floating_point() and out.dtype != like.dtype:
+            raise self.fail("dtype", got=out.dtype, expected=like.dtype)
 
 
 class Check:
@@ -179,7 +212,8 @@ class Check:
 
     def __init__(self, name: str, run: Callable[[Trial], None], hints: dict[str, str],
                  reference: Callable | None = None, forbidden: dict[Callable, str] | None = None,
-                 errors: dict[str, Callable[[Exception], bool]] | None = None):
+                 errors: dict[str, Callable[[Exception], bool]] | None = None,
+                 forbidden_ops: dict | None = None):
         unknown = [key for key in errors or {} if key not in hints]
         if unknown:
             raise ValueError(f"errors names hints that {name} does not have: {unknown}")
@@ -188,7 +222,13 @@ class Check:
         self.hints = dict(hints)
         self.reference = reference
         self.forbidden = dict(forbidden or {})
+        self.forbidden_ops = dict(forbidden_ops or {})
         self.errors = dict(errors or {})
+        # the check's own oracles (functions of its module) count as references too
+        module = sys.modules.get(run.__module__)
+        oracles = [fn for fn in vars(module).values() if inspect.isfunction(fn) and fn.__module__ == run.__module__
+                   and fn is not run] if module is not None else []
+        self.references = ([reference] if reference is not None else []) + oracles
         self.__doc__ = run.__doc__
         self._last: tuple[Any, BaseException | None] | None = None  # (answer, outcome) of the latest try
 
@@ -201,13 +241,17 @@ class Check:
         printed as notes on standard output (nbgrader scores 0 a cell that writes to stderr)."""
         if not again and self._last is not None and self._last[0] is answer:
             return self._last[1]
-        with warnings.catch_warnings(record=True) as caught:
+        trial = Trial(self, answer)
+        # the student's random numbers stay as they were: the check draws from a forked generator
+        with warnings.catch_warnings(record=True) as caught, torch.random.fork_rng(devices=[]):
             warnings.simplefilter("always")
             try:
-                self._run(Trial(self, answer))
+                self._run(trial)
                 result = None
             except (_Blank, CheckFailed) as err:
                 result = err
+            except Exception as err:  # the check's own code could not handle the answer: say so, do not crash
+                result = trial.fail("unexpected", error=f"{type(err).__name__}: {err}")
         for warning in {str(w.message) for w in caught}:
             print(f"note: while checking {self.name}: {warning}")
         self._last = (answer, result)
