@@ -212,7 +212,8 @@ def annealed_mean(probabilities: torch.Tensor, bins: torch.Tensor, temperature: 
     """Decode a predicted distribution into one colour per pixel: (N, Q, H, W) → ab (N, 2, H, W).
 
     f_T(z)_q = exp(log z_q / T) / Σ_q' exp(log z_q' / T), then ab = Σ_q f_T(z)_q c_q. T = 1 gives the mean of the
-    distribution, T → 0 its mode (the most likely bin).
+    distribution, T → 0 its mode (the most likely bin). Computed in log space: z^(1/T) itself underflows to 0 in
+    float32 on every bin of a spread distribution at T = 0.01 (0.3^100 ≈ 5e-53).
     """
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0 (T → 0 is the mode: use a small T such as 0.01), got {temperature}.")
@@ -351,16 +352,18 @@ def colorize(model: ColorNet, rgb: torch.Tensor, temperature: float = T_PAPER, b
     return torch.cat(out)
 
 
-def colorize_image(model: ColorNet, image, max_side: int = 256, temperature: float = T_PAPER) -> torch.Tensor:
+def colorize_image(model: ColorNet, image, max_side: int = 256, temperature: float = T_PAPER,
+                   decoder=None) -> torch.Tensor:
     """Colorize one image of any kind and size: whatever ``coursekit.data.images.as_rgb`` accepts (a path, a PIL
     image, an array, a tensor; gray, RGB or RGBA, with a note for each conversion), resized so that its longer side is
-    at most ``max_side`` (with a note). Returns the colorized RGB (3, H, W) in [0, 1]: its L, the model's ab."""
+    at most ``max_side`` (with a note). Returns the colorized RGB (3, H, W) in [0, 1]: its L, the model's ab.
+    ``temperature`` and ``decoder`` (default ``annealed_mean``) decode a classification model, as in ``colorize``."""
     from coursekit.data.images import as_rgb
 
     rgb = as_rgb(image, max_side=max_side)[None]  # (1, 3, H, W)
     h, w = rgb.shape[-2:]
     padded = F.pad(rgb, (0, -w % 4, 0, -h % 4), mode="replicate")  # the network needs multiples of 4
-    ab = colorize(model, padded, temperature)[..., :h, :w]
+    ab = colorize(model, padded, temperature, decoder=decoder)[..., :h, :w]
     return join_lab(split_lab(rgb)[0], ab)[0]
 
 

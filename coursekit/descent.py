@@ -6,9 +6,9 @@ Training changes the weights w against the gradient of the loss, one small step 
 
 On the elongated bowl L(w) = ½ (a·w₁² + b·w₂²) every step multiplies the distance to the minimum along each axis by
 (1 − η·a) and (1 − η·b): descent converges when η < 2/b (the steepest curvature), crawls when η is much smaller than
-2/b, and diverges, each step overshooting further, when η > 2/b. The slower of the two factors sets the speed, and
-it is smallest at η = 2/(a + b), where both axes shrink by (b − a)/(b + a) per step (notebook 02's exercise derives
-it). ``descend`` records the path of any two-weight loss.
+2/b, and diverges, each step overshooting further, when η > 2/b. The slower of the two factors sets the speed: the
+fastest η is where the two factors, |1 − η·a| and |1 − η·b|, balance (notebook 02's exercise derives it).
+``descend`` records the path of any two-weight loss.
 
 **Minibatch** descent estimates ∂L/∂w from a few random examples instead of all of them: each step is cheaper and
 noisier, and on average it points downhill. ``line_fit_loss`` and ``minibatch_descent`` show it on the simplest model

@@ -140,6 +140,7 @@ def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dic
             cell.outputs = []
             msg_id = kc.execute(cell.source, allow_stdin=False, stop_on_error=not allow_errors)
             displays: dict[str, list[int]] = {}  # display_id → indices of the outputs it names
+            capturing: dict[str, bool] = {}  # comm id of an Output widget → does it capture this cell's output
             clear_pending, error = False, ""
             deadline = None if timeout is None else time.monotonic() + timeout
             timed_out = False
@@ -165,6 +166,13 @@ def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dic
                 kind, content = msg["msg_type"], msg["content"]
                 if kind == "status" and content["execution_state"] == "idle":
                     break
+                if kind in ("comm_open", "comm_msg"):
+                    state = content.get("data", {}).get("state", {})
+                    if "msg_id" in state:  # an ipywidgets Output widget starts, or stops, capturing this cell's output
+                        capturing[content["comm_id"]] = state["msg_id"] == msg_id
+                    continue
+                if kind in ("clear_output", "stream", "display_data", "execute_result") and any(capturing.values()):
+                    continue  # the widget's output (interact's figure), shown inside the widget, as Jupyter does
                 if kind == "clear_output":
                     if content.get("wait"):
                         clear_pending = True

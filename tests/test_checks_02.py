@@ -134,13 +134,15 @@ def _loop(model, optimizer, images, labels, steps, batch_size, generator, callba
             loss = torch.tensor(loss.item(), requires_grad=True)
         for call in m("order", "zero backward step").split():
             {"zero": optimizer.zero_grad, "backward": loss.backward, "step": optimizer.step}[call]()
+        if m("callback first") and callback is not None:
+            callback(step, losses)  # before this step's loss is in the list
         if m("keep tensor"):
             losses.append(loss)
         elif m("after step"):
             losses.append(F.cross_entropy(model(x), y).item())  # the loss after the update
         else:
             losses.append(loss.item())
-        if callback is not None or m("callback always"):
+        if (callback is not None or m("callback always")) and not m("callback first"):
             callback(step - 1 if m("from zero") else step, losses)
     if m("last only"):
         return losses[-1]
@@ -186,6 +188,12 @@ MISTAKES = {check_conv2d: CONV2D, check_cross_entropy: CROSS_ENTROPY,
 def test_the_mistake_free_loop_passes(capsys):
     check_train(_mistake())
     assert "✓ train passes" in capsys.readouterr().out
+
+
+def test_a_callback_before_the_step_s_loss_is_caught():
+    with pytest.raises(CheckFailed, match="this step's included") as err:
+        check_train(_mistake(**{"callback first": True}))
+    assert err.value.key == "callback"
 
 
 @pytest.mark.parametrize("forbidden", [

@@ -117,6 +117,8 @@ ANNEALED_MEAN = {
     "softmax of probabilities": lambda p, bins, t: _mean(torch.softmax(p / t, 1), bins),
     "not renormalised": lambda p, bins, t: _mean(p ** (1 / t), bins),
     "wrong dimension": lambda p, bins, t: _mean(p ** (1 / t) / (p ** (1 / t)).sum(0, keepdim=True), bins),
+    # right at T = 1, 0.38, 0.1 and 2 over 5 bins; at T = 0.01 over hundreds of bins z^(1/T) is 0 everywhere: NaN
+    "underflow": lambda p, bins, t: _mean(p ** (1 / t) / (p ** (1 / t)).sum(1, keepdim=True), bins),
     "differs": lambda p, bins, t: _mean(torch.softmax(torch.log(p) / t, 1), bins) + 1.0,
 }
 
@@ -186,6 +188,31 @@ def test_an_accuracy_curve_in_a_loop_over_thresholds_passes():
     assert check_accuracy_curve.passes(by_loop)
 
 
+def test_an_annealed_mean_that_divides_zeros_by_epsilon_is_told_it_underflows():
+    """z^(1/T) / (Σ z^(1/T) + ε) gives no NaN but 0, the gray centre, for every colour: the same underflow."""
+
+    def plus_epsilon(p, bins, t):
+        z = p ** (1 / t)
+        return _mean(z / (z.sum(1, keepdim=True) + 1e-12), bins)
+
+    result = check_annealed_mean.outcome(plus_epsilon)
+    assert result is not None and result.key == "underflow", result
+
+
+def test_annealed_means_that_survive_a_small_temperature_pass():
+    """Any form that never computes z^(1/T) itself is right: the largest probability divided out, or logsumexp."""
+
+    def by_the_largest(p, bins, t):
+        z = (p / p.amax(1, keepdim=True)) ** (1 / t)  # the largest term is 1: no underflow
+        return _mean(z / z.sum(1, keepdim=True), bins)
+
+    def by_logsumexp(p, bins, t):
+        s = torch.log(p) / t
+        return _mean(torch.exp(s - s.logsumexp(1, keepdim=True)), bins)
+
+    assert check_annealed_mean.passes(by_the_largest) and check_annealed_mean.passes(by_logsumexp)
+
+
 # The "mistakes" student of the grading test (test_grading.py): these answers replace the exercise cells of the
 # release version; the exercises not named here get their solution, the written answers not named here stay blank.
 SUBMISSION = {
@@ -195,9 +222,10 @@ SUBMISSION = {
     d2 = torch.cdist(flat, bins) ** 2
     z = torch.softmax(-d2 / (2 * sigma**2), dim=1)
     return z.reshape(n, h, w, -1).permute(0, 3, 1, 2)''',
-    "accuracy_curve": '''def accuracy_curve(ab_hat, ab, weights=None, thresholds=C.THRESHOLDS):
-    distance = (ab_hat - ab).pow(2).sum(1).flatten()
-    return torch.stack([(distance <= t).float().mean() for t in thresholds])''',
+    "annealed_mean": '''def annealed_mean(probabilities, bins, temperature):
+    sharpened = probabilities ** (1 / temperature)
+    sharpened = sharpened / sharpened.sum(1, keepdim=True)
+    return torch.einsum("nqhw,qc->nchw", sharpened, bins)''',
     "answer_l2_balloon": "Red or teal: the network will pick one of the two colours for each balloon, whichever it "
                          "saw more often during training.",
 }

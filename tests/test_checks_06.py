@@ -103,6 +103,7 @@ CONTENT_LOSS = {
     "divides by the image": lambda f, p: (f - p).pow(2).sum() / f.pow(2).sum(),
     "not squared": lambda f, p: (f - p).norm() / p.norm(),
     "entrywise": lambda f, p: ((f - p).pow(2) / p.pow(2)).mean(),
+    "batch sum": lambda f, p: ((f - p).pow(2).flatten(1).sum(1) / p.pow(2).flatten(1).sum(1)).sum(),
     "differs": lambda f, p: (f - p).pow(2).sum() / (p.pow(2).sum() + f.pow(2).sum()),
 }
 
@@ -117,6 +118,32 @@ def test_the_other_not_squared_content_loss_and_horizontal_tv_get_their_hints():
     with pytest.raises(CheckFailed, match="horizontal") as err:
         check_total_variation(lambda x: _right(x).pow(2).mean())
     assert err.value.key == "one direction"
+
+
+def _per_image(numerator, denominator):
+    return (numerator.flatten(1).sum(1) / denominator.flatten(1).sum(1)).mean()
+
+
+def test_the_content_loss_made_relative_image_by_image_passes():
+    check_content_loss(lambda f, p: _per_image((f - p) ** 2, p**2))
+
+
+def test_the_per_image_forms_of_the_content_loss_mistakes_get_their_hints():
+    with pytest.raises(CheckFailed) as err:
+        check_content_loss(lambda f, p: _per_image((f - p) ** 2, f**2))
+    assert err.value.key == "divides by the image"
+    with pytest.raises(CheckFailed) as err:
+        check_content_loss(lambda f, p: _per_image((f - p).abs(), p.abs()))
+    assert err.value.key == "not squared"
+
+
+def test_an_absolute_tv_gets_its_hint_in_the_other_forms_too():
+    for wrong in (lambda x: _down(x).abs().sum() + _right(x).abs().sum(),
+                  lambda x: (x.roll(-1, dims=2) - x).abs().mean() + (x.roll(-1, dims=3) - x).abs().mean(),
+                  lambda x: _right(x).abs().mean()):
+        with pytest.raises(CheckFailed) as err:
+            check_total_variation(wrong)
+        assert err.value.key == "absolute"
 
 
 def test_a_style_loss_that_skips_the_other_layers_of_features_passes():

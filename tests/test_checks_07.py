@@ -136,6 +136,7 @@ GENERATOR_LOSS = {
     "L2": lambda lo, f, t, lam: _gan(lo) + lam * ((f - t) ** 2).mean(),
     "mean probability": lambda lo, f, t, lam: -torch.log(torch.sigmoid(lo).mean()) + lam * _l1(f, t),
     "L1 sum": lambda lo, f, t, lam: _gan(lo) + lam * (f - t).abs().sum(),
+    "fixed lambda": lambda lo, f, t, lam: _gan(lo) + 100 * _l1(f, t),
     "differs": lambda lo, f, t, lam: _gan(lo) + 10 * lam * _l1(f, t),
 }
 
@@ -232,6 +233,20 @@ def test_the_right_answers_written_differently_pass(capsys):
     check_update_average(update_by_state_dict)
     check_discriminator_step(step_by_probabilities)
     assert capsys.readouterr().out.count("passes all checks") == 2
+
+
+def test_g_loss_from_logsigmoid_passes_and_a_wrong_cgan_term_is_named_whatever_the_distance(capsys):
+    check_generator_loss(lambda lo, f, t, lam: -F.logsigmoid(lo).mean() + lam * (f - t).abs().mean())
+    assert "passes all checks" in capsys.readouterr().out
+    def saturating_l2(lo, f, t, lam):
+        return torch.log1p(-torch.sigmoid(lo)).mean() + lam * (f - t).pow(2).mean()
+
+    for key, wrong in (("saturating", saturating_l2),
+                       ("label zero", lambda lo, f, t, lam: _gan(lo, 0.0) + _l1(f, t)),
+                       ("L2", lambda lo, f, t, lam: _gan(lo) + ((f - t) ** 2).mean())):
+        with pytest.raises(CheckFailed) as err:
+            check_generator_loss(wrong)
+        assert err.value.key == key
 
 
 def test_the_average_may_not_come_from_torch():

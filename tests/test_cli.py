@@ -118,3 +118,14 @@ def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, monkeypatch):
     nb = nbformat.read(_notebook(tmp_path / "08_ok.ipynb", "x = 6 * 7", "print(x)"), as_version=4)
     assert notebooks.run_cells(nb, tmp_path) == "" and len(calls) == 2
     assert nb.cells[1].outputs[0].text == "42\n"
+
+
+def test_a_slider_does_not_wipe_what_its_cell_printed_before_it(tmp_path):
+    """``widgets.interact`` draws inside its own output widget, which clears itself: the cell keeps what it showed."""
+    nb = nbformat.read(_notebook(tmp_path / "08_slider.ipynb", "import ipywidgets as w\nprint('plain call')\n"
+                                 "w.interact(lambda k=1: print('from the slider', k), k=(0, 3));"), as_version=4)
+    assert notebooks.run_cells(nb, tmp_path) == ""
+    outputs = nb.cells[0].outputs
+    assert outputs[0].output_type == "stream" and outputs[0].text == "plain call\n"
+    assert not any("from the slider" in o.get("text", "") for o in outputs), "the slider's output stays in the widget"
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

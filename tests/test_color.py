@@ -216,6 +216,25 @@ def test_colorize_uses_lightness_only():
     assert torch.allclose(color.colorize(model, images), color.colorize(model, color.gray(images)), atol=1e-3)
 
 
+def test_colorize_image_decodes_with_the_given_decoder():
+    """Notebook 05 colours its photographs with the student's annealed mean: colorize_image passes the decoder on."""
+    model = color.ColorNet(color.ColorNetConfig(bins=261)).eval()
+    image = torch.rand(3, 30, 42)  # not multiples of 4: padded, then cropped back
+    calls = []
+
+    def mode(probabilities, bins, temperature):
+        calls.append(temperature)
+        return bins[probabilities.argmax(1)].permute(0, 3, 1, 2)  # the most likely bin, whatever T
+
+    default = color.colorize_image(model, image, temperature=0.2)
+    mine = color.colorize_image(model, image, temperature=0.2, decoder=mode)
+    assert calls == [0.2] and mine.shape == default.shape == (3, 30, 42)
+    L = color.split_lab(image[None])[0]
+    expected = color.colorize(model, F.pad(image[None], (0, 2, 0, 2), mode="replicate"), 0.2, decoder=mode)
+    assert torch.allclose(mine, color.join_lab(L, expected[..., :30, :42])[0], atol=1e-5)
+    assert not torch.allclose(mine, default, atol=1e-3), "another decoder, other colours"
+
+
 # -- the measures -----------------------------------------------------------------------------------------------
 
 

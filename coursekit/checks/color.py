@@ -205,48 +205,83 @@ check_rebalancing_weights = Check("rebalancing_weights", _check_rebalancing_weig
 # ---------------------------------------------------------------------------------------------------------------
 
 ANNEALED_MEAN_HINTS = {
-    "plain mean": "annealed_mean at T = {t} returns the plain mean E_z[c]: sharpen the distribution first, "
-                  "f_T(z) ∝ exp(log z / T), then take the mean under f_T(z).",
-    "power T": "annealed_mean raises z to the power T (T = {t}); it is z^(1/T) = exp(log z / T): a small T must "
-               "sharpen the distribution towards its mode.",
-    "softmax of probabilities": "annealed_mean divides the probabilities by T inside a softmax; divide their "
-                                "*logarithm*: f_T(z) = softmax(log z / T).",
+    "plain mean": "annealed_mean at T = {t} returns the plain mean Σ_q z_q c_q: sharpen the distribution first, "
+                  "f_T(z) ∝ z^(1/T) normalised over the bins of each pixel, then take the mean of the bin centres "
+                  "under f_T(z).",
+    "power T": "annealed_mean raises z to the power T (T = {t}); the sharpened distribution is ∝ z^(1/T), so that a "
+               "small T sharpens it towards its mode.",
+    "softmax of probabilities": "annealed_mean divides the probabilities themselves by T inside a softmax: "
+                                "softmax(z / T) is ∝ exp(z_q / T), not z_q^(1/T). Write z_q^(1/T) as an exponential "
+                                "first, and take the softmax of its exponent.",
     "not renormalised": "annealed_mean does not renormalise (T = {t}): after z^(1/T) divide by Σ_q z_q^(1/T) so that "
                         "f_T(z) sums to 1 over the bins.",
     "wrong dimension": "annealed_mean normalises over dimension {dim} (T = {t}); the distribution of each pixel runs "
                        "over the Q bins, dimension 1 of (N, Q, H, W): sum over dim=1 so that f_T(z) sums to 1 for "
                        "every pixel.",
+    "underflow": "annealed_mean gives {what} at T = {t} over {q} bins whose largest probability is about {top:.2f}: "
+                 "z^(1/T) = {top:.2f}^{power:g} ≈ 1e{exponent} is below the smallest float32 (about 1e-45), so every "
+                 "z_q^(1/T) of the pixel underflows to 0, and no normalisation can get the distribution back from "
+                 "zeros. The notebook decodes at T = 0.01 distributions as spread as these. Compute in log space: "
+                 "log z / T does not underflow, and softmax(log z / T) over the bins is z^(1/T) / Σ_q z_q^(1/T) "
+                 "(softmax subtracts the largest exponent before exp).",
     "differs": "annealed_mean at T = {t} differs from the expected colours by up to {error:.3g} ab units.",
 }
 
 
+def _mean_colour(weights: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
+    """Σ_q weights_q c_q for every pixel: (N, Q, H, W), (Q, 2) → (N, 2, H, W)."""
+    return torch.einsum("nqhw,qc->nchw", weights, bins)
+
+
+@functools.lru_cache(maxsize=1)
+def _spread_distributions() -> tuple[torch.Tensor, torch.Tensor]:
+    """(probabilities (2, Q, 3, 4), bins (Q, 2)) over the course's Q bins, spread like the classification model's:
+    at every pixel two near-equal bumps of about 0.13 (the larger is 1 to 1.1 times the other, so that T = 0.01
+    still mixes them) over a low floor on every other bin. z^(1/0.01) underflows to 0 on every bin in float32."""
+    g = torch.Generator().manual_seed(3)
+    bins = _color.ab_bins()
+    logits = 0.5 * torch.randn(2, len(bins), 3, 4, generator=g)
+    first, second = torch.randperm(len(bins), generator=g)[:48].view(2, 2, 1, 3, 4).unbind(0)  # (N, 1, H, W) each
+    logits.scatter_(1, first, torch.full(first.shape, 4.0))
+    logits.scatter_(1, second, 4.0 - 0.1 * torch.rand(second.shape, generator=g))
+    return torch.softmax(logits, dim=1), bins
+
+
 def _check_annealed_mean(t: Trial) -> None:
-    """A student's ``annealed_mean(probabilities, bins, temperature)`` against ``coursekit.color``'s."""
+    """A student's ``annealed_mean(probabilities, bins, temperature)`` against ``coursekit.color``'s: four
+    temperatures over 5 bins, then T = 0.01 over the course's bins, where z^(1/T) underflows."""
     g = torch.Generator().manual_seed(5)
     bins = torch.tensor([[-40.0, 10.0], [0.0, 0.0], [30.0, 30.0], [50.0, -20.0], [10.0, 60.0]])
     p = torch.softmax(2 * torch.randn(2, len(bins), 3, 4, generator=g), dim=1)  # (N, Q, H, W)
-
-    def mean(weights):  # Σ_q weights_q c_q, for every pixel
-        return torch.einsum("nqhw,qc->nchw", weights, bins)
-
-    for temperature in (1.0, 0.38, 0.1, 2.0):
-        out = t.call(p, bins, temperature)
+    cases = [(p, bins, temperature) for temperature in (1.0, 0.38, 0.1, 2.0)] + [(*_spread_distributions(), 0.01)]
+    for p, bins, temperature in cases:
+        out = t.call(p.clone(), bins.clone(), temperature)
         expected = _color.annealed_mean(p, bins, temperature)
         t.expect_tensor(out, expected)
-        if torch.allclose(out, expected, atol=1e-3):
+        # at T = 0.01 right answers computed another way ((z / max z)^(1/T), logsumexp) differ by up to 1e-3
+        if torch.allclose(out, expected, atol=1e-2 if temperature < 0.05 else 1e-3):
             continue
         sharpened = p ** (1 / temperature)
+        underflowed = sharpened.sum(1) == 0  # (N, H, W): every z_q^(1/T) is 0 in float32
+        if underflowed.any():
+            nan = not torch.isfinite(out).all()
+            zero = bool((out.permute(0, 2, 3, 1)[underflowed].abs() < 1e-6).all())  # 0 / (0 + ε)
+            if nan or zero:
+                top = p.amax(1)[underflowed].max().item()
+                raise t.fail("underflow", what="NaN" if nan else "0 for every colour", t=temperature, q=len(bins),
+                             top=top, power=1 / temperature,
+                             exponent=int(torch.tensor(top).log10().mul(1 / temperature).floor()))
         mistakes = {
-            "plain mean": mean(p),
-            "power T": mean(p ** temperature) / (p ** temperature).sum(1, keepdim=True),
-            "softmax of probabilities": mean(torch.softmax(p / temperature, dim=1)),
-            "not renormalised": mean(sharpened),
+            "plain mean": _mean_colour(p, bins),
+            "power T": _mean_colour(p**temperature, bins) / (p**temperature).sum(1, keepdim=True),
+            "softmax of probabilities": _mean_colour(torch.softmax(p / temperature, dim=1), bins),
+            "not renormalised": _mean_colour(sharpened, bins),
         }
         for key, wrong in mistakes.items():
             if torch.allclose(out, wrong, atol=1e-3):
                 raise t.fail(key, t=temperature)
         for dim in (0, 2, 3):
-            if torch.allclose(out, mean(sharpened / sharpened.sum(dim, keepdim=True)), atol=1e-3):
+            if torch.allclose(out, _mean_colour(sharpened / sharpened.sum(dim, keepdim=True), bins), atol=1e-3):
                 raise t.fail("wrong dimension", dim=dim, t=temperature)
         raise t.fail("differs", t=temperature, error=(out - expected).abs().max().item())
 
@@ -273,10 +308,11 @@ ACCURACY_CURVE_HINTS = {
                   "it rises from the exact pixels at t = 0 to 1.",
     "counts": "accuracy_curve returns numbers of pixels (up to {top:g}); divide by the number of pixels, or by the sum "
               "of the weights when there are weights, to get fractions in [0, 1].",
-    "ignores weights": "accuracy_curve gives the same curve with and without weights. With weights, pixel i counts w_i "
-                       "times: Σ_i w_i [d_i ≤ t] / Σ_i w_i.",
-    "weights not normalised": "accuracy_curve divides the weighted count by the number of pixels; divide by the sum of "
-                              "the weights, Σ_i w_i [d_i ≤ t] / Σ_i w_i, so that the curve still ends at 1.",
+    "ignores weights": "accuracy_curve gives the same curve with and without weights. With weights, pixel i counts as "
+                       "w_i pixels, as if it appeared w_i times: in the pixels within t and in the total alike.",
+    "weights not normalised": "accuracy_curve divides the weighted count by the number of pixels. If pixel i counts as "
+                              "w_i pixels, the total counts it w_i times too: divide by the weighted total, so that "
+                              "the curve still ends at 1.",
     "differs": "accuracy_curve ({case}) differs from the expected curve by up to {error:.3g}. At threshold t it is the "
                "fraction of pixels with √((â − a)² + (b̂ − b)²) ≤ t.",
 }

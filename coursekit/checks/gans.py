@@ -182,16 +182,20 @@ check_discriminator_step = Check("discriminator_step", _check_discriminator_step
 GENERATOR_LOSS_HINTS = {
     "not a scalar": "generator_loss should return one number as a tensor (a scalar to call .backward() on), got "
                     "{got}.",
-    "saturating": "generator_loss: G minimises log(1 − D(G(x))), the saturating loss: its gradient vanishes when D "
-                  "spots the fakes easily, which is how training starts. Minimise −log D(G(x)) instead: binary "
-                  "cross-entropy of the fake logits against the label 1 (real).",
+    "saturating": "generator_loss: G minimises log(1 − D(G(x))), the saturating loss: with D = σ(a), its derivative "
+                  "with respect to the logit a is −σ(a), which vanishes when D spots the fakes easily (σ(a) ≈ 0), "
+                  "which is how training starts. Minimise −log D(G(x)) instead, of derivative −(1 − σ(a)) ≈ −1 "
+                  "there: binary cross-entropy of the fake logits against the label 1 (real).",
     "label zero": "generator_loss scores the fakes against the label 0, which is D's target for them: G would then "
                   "help D. G wants D to call its images real: binary cross-entropy of the fake logits against the "
                   "label 1.",
     "no lambda": "generator_loss: the L1 term is not weighted: multiply it by lam (λ = 100 in the paper), otherwise "
                  "the GAN term drowns it and the colours drift.",
-    "L2": "generator_loss: the reconstruction term is squared (L2); pix2pix uses L1, the mean of |y − G(x)|, which "
-          "blurs less.",
+    "fixed lambda": "generator_loss weighs the distance by a fixed number, not by its argument lam (called with "
+                    "lam = {lam:g}, it gave the value for another λ): use lam, whose default is pix2pix's 100.",
+    "L2": "generator_loss: the reconstruction term is squared (L2). Where several outputs are plausible, L2 is "
+          "smallest at their mean: dull colours and blur, as in notebook 05. pix2pix uses L1, the mean of "
+          "|y − G(x)|, smallest at their median, which blurs less.",
     "mean probability": "generator_loss: the log is taken of D's *mean* probability; take the mean of −log D over the "
                         "patches: binary cross-entropy of each logit against 1, then the mean.",
     "L1 sum": "generator_loss: the L1 term sums over pixels; take the mean of |y − G(x)| so that λ = 100 means the "
@@ -201,36 +205,54 @@ GENERATOR_LOSS_HINTS = {
 }
 
 
+def _generator_loss_forms(logits: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, lam: float):
+    """G's loss with each choice of the cGAN term and of the distance: ({key: cGAN term}, {key: λ · distance}), the
+    right choice under "right", each wrong one under the key of its hint."""
+    gan = {
+        "right": F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits)),
+        "saturating": torch.log1p(-torch.sigmoid(logits)).mean(),
+        "label zero": F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits)),
+        "mean probability": -torch.log(torch.sigmoid(logits).mean()),
+    }
+    l1, l2 = (fake - target).abs(), (fake - target) ** 2
+    distance = {
+        "right": lam * l1.mean(),
+        "no lambda": l1.mean(),
+        "L2": lam * l2.mean(),
+        "L2, no lambda": l2.mean(),
+        "L2, sum": lam * l2.sum(),
+        "L1 sum": lam * l1.sum(),
+    }
+    return gan, distance
+
+
 def _check_generator_loss(t: Trial) -> None:
-    """A student's ``generator_loss(fake_logits, fake, target, lam)`` against ``coursekit.pix2pix``'s."""
+    """A student's ``generator_loss(fake_logits, fake, target, lam)`` against ``coursekit.pix2pix``'s. A wrong cGAN
+    term is named first (the hints for the distance follow once it is right), whatever the distance."""
     g = torch.Generator().manual_seed(7)
     logits = torch.randn(2, 1, 6, 6, generator=g) * 2
     fake, target = torch.rand(2, 3, 16, 16, generator=g), torch.rand(2, 3, 16, 16, generator=g)
-    lam = 100.0
-    out = t.call(logits, fake, target, lam)
-    if out is None:
-        raise t.fail("returns None")
-    if not torch.is_tensor(out) or out.numel() != 1:
-        raise t.fail("not a scalar", got=f"{type(out).__name__} {tuple(out.shape) if torch.is_tensor(out) else ''}")
-    out = out.reshape(())
-    expected = _pix2pix.generator_loss(logits, fake, target, lam)
-    if torch.allclose(out, expected, rtol=1e-4, atol=1e-5):
-        return
-    gan = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-    l1 = (fake - target).abs().mean()
-    mistakes = {
-        "saturating": torch.log1p(-torch.sigmoid(logits)).mean() + lam * l1,
-        "label zero": F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits)) + lam * l1,
-        "no lambda": gan + l1,
-        "L2": gan + lam * ((fake - target) ** 2).mean(),
-        "mean probability": -torch.log(torch.sigmoid(logits).mean()) + lam * l1,
-        "L1 sum": gan + lam * (fake - target).abs().sum(),
-    }
-    for key, wrong in mistakes.items():
-        if torch.allclose(out, wrong, rtol=1e-4, atol=1e-5):
-            raise t.fail(key)
-    raise t.fail("differs", got=out.item(), expected=expected.item(), logits=tuple(logits.shape),
-                 images=tuple(fake.shape), lam=lam)
+    for lam in (100.0, 10.0):
+        out = t.call(logits, fake, target, lam)
+        if out is None:
+            raise t.fail("returns None")
+        if not torch.is_tensor(out) or out.numel() != 1:
+            raise t.fail("not a scalar",
+                         got=f"{type(out).__name__} {tuple(out.shape) if torch.is_tensor(out) else ''}")
+        out = out.reshape(()).detach()
+        expected = _pix2pix.generator_loss(logits, fake, target, lam)
+        if torch.allclose(out, expected, rtol=1e-4, atol=1e-5):
+            continue
+        if lam != 100.0 and torch.allclose(out, _pix2pix.generator_loss(logits, fake, target, 100.0), rtol=1e-4,
+                                           atol=1e-5):
+            raise t.fail("fixed lambda", lam=lam)
+        gan, distance = _generator_loss_forms(logits, fake, target, lam)
+        for g_key, g_value in gan.items():
+            for d_key, d_value in distance.items():
+                if torch.allclose(out, g_value + d_value, rtol=1e-4, atol=1e-5):
+                    raise t.fail(g_key if g_key != "right" else d_key.split(",")[0])
+        raise t.fail("differs", got=out.item(), expected=expected.item(), logits=tuple(logits.shape),
+                     images=tuple(fake.shape), lam=lam)
 
 
 check_generator_loss = Check("generator_loss", _check_generator_loss, GENERATOR_LOSS_HINTS,

@@ -169,10 +169,13 @@ TOTAL_VARIATION_HINTS = {
     "no gradient": "total_variation's result is cut off from autograd (`.item()`, `float()`, NumPy): return the "
                    "tensor itself, so that the prior can push the pixels.",
     "absolute": "total_variation takes absolute differences |x[i+1, j] − x[i, j]|. That is a prior too (it keeps "
-                "sharp edges), but its gradient jumps from −1 to +1 where two neighbours are equal, which spoils "
-                "L-BFGS's model of the curvature. This notebook squares the differences: smooth everywhere.",
+                "sharp edges), but its derivative jumps from −1 to +1 where two neighbours are equal, and L-BFGS "
+                "builds its model of the curvature from the gradients it has seen: the jumps spoil it. Square the "
+                "differences instead: d² has a derivative, 2d, that is smooth everywhere.",
     "signed": "total_variation averages the signed differences x[i+1, j] − x[i, j], which cancel out (a ramp up and a "
-              "ramp down give opposite values, noise gives about 0). Square them: (x[i+1, j] − x[i, j])².",
+              "ramp down give opposite values, noise gives about 0). Penalise each difference d by a function that is "
+              "0 for equal neighbours and grows with the size of d either way, the one the statement asks you to "
+              "choose for L-BFGS.",
     "sum": "total_variation sums the squared differences; take the mean of each set of differences, so that the "
            "prior's weight means the same at any image size.",
     "one direction": "total_variation measures only the {direction} differences: add the other direction's, "
@@ -186,8 +189,9 @@ TOTAL_VARIATION_HINTS = {
                     "instead: x[..., 1:, :] − x[..., :-1, :].",
     "pixel count": "total_variation divides both sums by the number of pixels N·C·H·W, but there are N·C·(H−1)·W "
                    "vertical differences and N·C·H·(W−1) horizontal ones: take the mean of each set, then add.",
-    "differs": "total_variation of images of shape {shape} gives {got:.6g}; TV(x) = mean (x[i+1, j] − x[i, j])² + "
-               "mean (x[i, j+1] − x[i, j])² is {expected:.6g}.",
+    "differs": "total_variation of images of shape {shape} gives {got:.6g} where {expected:.6g} was expected: the "
+               "mean penalty of the vertical differences x[i+1, j] − x[i, j] plus the mean penalty of the horizontal "
+               "ones x[i, j+1] − x[i, j], with the penalty that suits L-BFGS.",
 }
 
 
@@ -199,8 +203,26 @@ def _differences(x: torch.Tensor, dim: int, wrap: bool = False) -> torch.Tensor:
     return x.narrow(dim, 1, n - 1) - x.narrow(dim, 0, n - 1)
 
 
+def _tv_forms(x: torch.Tensor, penalty) -> dict[str, torch.Tensor]:
+    """TV of ``x`` with the penalty ``penalty(d)`` of each difference, in the right form ("right") and in the forms
+    of the mistakes the hints name."""
+    down, right = penalty(_differences(x, 2)), penalty(_differences(x, 3))
+    channels = penalty(_differences(x, 1)).mean()  # differences along the channels, as if x were (C, H, W)
+    return {
+        "right": down.mean() + right.mean(),
+        "sum": down.sum() + right.sum(),
+        "wraps around": penalty(_differences(x, 2, True)).mean() + penalty(_differences(x, 3, True)).mean(),
+        "pixel count": (down.sum() + right.sum()) / x.numel(),
+        "vertical": down.mean(),
+        "horizontal": right.mean(),
+        "channels": channels + down.mean(),
+        "channels, W": channels + penalty(_differences(x, 3)).mean(),
+    }
+
+
 def _check_total_variation(t: Trial) -> None:
-    """A student's ``total_variation(images)`` against ``coursekit.gram.total_variation``."""
+    """A student's ``total_variation(images)`` against ``coursekit.gram.total_variation``. The penalty of a
+    difference is the exercise's choice: the absolute value, in any of the forms, gets the hint that explains it."""
     g = torch.Generator().manual_seed(26)
     for shape in ((1, 3, 5, 7), (2, 3, 8, 4)):
         x = torch.rand(*shape, generator=g).requires_grad_()
@@ -211,23 +233,19 @@ def _check_total_variation(t: Trial) -> None:
             continue
         with torch.no_grad():
             xd = x.detach().double()
-            down, right = _differences(xd, 2), _differences(xd, 3)
-            mistakes = {
-                "absolute": down.abs().mean() + right.abs().mean(),
-                "signed": down.mean() + right.mean(),
-                "sum": down.pow(2).sum() + right.pow(2).sum(),
-                "wraps around": _differences(xd, 2, True).pow(2).mean() + _differences(xd, 3, True).pow(2).mean(),
-                "pixel count": (down.pow(2).sum() + right.pow(2).sum()) / xd.numel(),
-            }
-            for key, wrong in mistakes.items():
-                if _close(got, wrong):
+            if any(_close(got, wrong) for wrong in _tv_forms(xd, torch.abs).values()):
+                raise t.fail("absolute")
+            if _close(got, _differences(xd, 2).mean() + _differences(xd, 3).mean()):
+                raise t.fail("signed")
+            squared = _tv_forms(xd, torch.square)
+            for key in ("sum", "wraps around", "pixel count"):
+                if _close(got, squared[key]):
                     raise t.fail(key)
-            for direction, wrong in (("vertical", down.pow(2).mean()), ("horizontal", right.pow(2).mean())):
-                if _close(got, wrong):
+            for direction in ("vertical", "horizontal"):
+                if _close(got, squared[direction]):
                     raise t.fail("one direction", direction=direction)
-            for other in (2, 3):  # one difference along the channels, as if the images were (C, H, W)
-                if _close(got, _differences(xd, 1).pow(2).mean() + _differences(xd, other).pow(2).mean()):
-                    raise t.fail("channels")
+            if _close(got, squared["channels"]) or _close(got, squared["channels, W"]):
+                raise t.fail("channels")
         raise t.fail("differs", shape=shape, got=got.item(), expected=expected.item())
 
 
@@ -253,17 +271,40 @@ CONTENT_LOSS_HINTS = {
                    "gradient at F̂ = P).",
     "entrywise": "content_loss divides entry by entry, (F̂ − P)² / P²: where P = 0, which ReLU features often are, "
                  "that is infinite. Divide the whole sum by one number.",
+    "batch sum": "content_loss adds up one relative loss per image: for N images it is N, not 1, when the image's "
+                 "features are all 0 (condition 2). Average the images' losses over the batch, or make one ratio for "
+                 "the whole batch.",
     "differs": "content_loss gives {got:.6g} where {expected:.6g} was expected for features of shape {shape}. It "
-               "should be 0 at F̂ = P, 1 at F̂ = 0, and unchanged when F̂ and P are both multiplied by 10.",
+               "should be Σ (F̂ − P)² divided by a constant of P, 0 at F̂ = P, 1 at F̂ = 0, and unchanged when F̂ and P "
+               "are both multiplied by 10.",
 }
 
 
+def _per_image(loss, f: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """``loss`` (of two (N, …) tensors, a scalar) of each image of the batch: (N,)."""
+    return torch.stack([loss(f[i], p[i]) for i in range(len(f))])
+
+
+def _content_forms(f: torch.Tensor, p: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The relative content loss ("right") and the mistakes the hints name, of features ``f`` and target ``p``."""
+    return {
+        "right": (f - p).pow(2).sum() / p.pow(2).sum(),
+        "not relative": (f - p).pow(2).sum(),
+        "mean": (f - p).pow(2).mean(),
+        "divides by the image": (f - p).pow(2).sum() / f.pow(2).sum(),
+        "not squared": (f - p).norm() / p.norm(),
+        "not squared, absolute": (f - p).abs().sum() / p.abs().sum(),
+    }
+
+
 def _check_content_loss(t: Trial) -> None:
-    """A student's ``content_loss(features, target)`` against ``coursekit.gram.content_loss``."""
+    """A student's ``content_loss(features, target)`` against ``coursekit.gram.content_loss``: one ratio for the
+    whole batch, or the mean of the images' own ratios (the statement accepts both; they agree for one image)."""
     g = torch.Generator().manual_seed(36)
     for shape, scale in (((1, 8, 5, 6), 3.0), ((2, 4, 3, 3), 0.2)):
-        target = scale * torch.randn(*shape, generator=g).relu()
-        features = (scale * torch.randn(*shape, generator=g).relu()).requires_grad_()
+        image_scale = torch.linspace(1.0, 5.0, shape[0]).reshape(-1, 1, 1, 1)  # images of different sizes, so that
+        target = scale * image_scale * torch.randn(*shape, generator=g).relu()  # per image ≠ the whole batch
+        features = (scale * image_scale * torch.randn(*shape, generator=g).relu()).requires_grad_()
         out = t.call(features, target)
         got = _scalar(t, out)
         expected = _gram.content_loss(features, target).detach().double()
@@ -273,18 +314,15 @@ def _check_content_loss(t: Trial) -> None:
             raise t.fail("entrywise")
         with torch.no_grad():
             f, p = features.detach().double(), target.double()
-            error = (f - p).pow(2)
-            mistakes = {
-                "not relative": error.sum(),
-                "mean": error.mean(),
-                "divides by the image": error.sum() / f.pow(2).sum(),
-            }
-            for key, wrong in mistakes.items():
-                if _close(got, wrong):
-                    raise t.fail(key)
-            for wrong in ((f - p).norm() / p.norm(), (f - p).abs().sum() / p.abs().sum()):
-                if _close(got, wrong):
-                    raise t.fail("not squared")
+            batch = _content_forms(f, p)
+            images = {key: _per_image(lambda a, b, k=key: _content_forms(a, b)[k], f, p) for key in batch}
+            if _close(got, images["right"].mean()):
+                continue  # the mean of the images' relative losses: right too
+            if _close(got, images["right"].sum()):
+                raise t.fail("batch sum")
+            for key, wrong in batch.items():
+                if key != "right" and (_close(got, wrong) or _close(got, images[key].mean())):
+                    raise t.fail(key.split(",")[0])
         raise t.fail("differs", got=got.item(), expected=expected.item(), shape=shape)
 
 
