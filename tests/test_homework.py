@@ -198,8 +198,8 @@ def test_the_lab_frame_states_what_the_notebook_grades_and_asks(number):
     assert (int(graded[1]), int(graded[2]), words[graded[3]], int(graded[4])) == (
         facts["exercises"], facts["exercise points"], facts["written"], facts["written points"])
     duration = re.search(r"\*\*Expected duration\.\*\*(.*?)(?:\n\n|$)", intro, re.S).group(1)
-    stated_words = int(re.search(r"([\d,]+) words", duration).group(1).replace(",", ""))
-    stated_lines = int(re.search(r"(\d+) lines of code", duration).group(1))
+    stated_words = int(re.search(r"([\d,]+)\s+words", duration).group(1).replace(",", ""))
+    stated_lines = int(re.search(r"(\d+)\s+lines\s+of\s+code", duration).group(1))
     assert abs(stated_words - facts["words"]) <= 0.1 * facts["words"], (number, stated_words, facts["words"])
     assert abs(stated_lines - facts["solution lines"]) <= max(3, 0.1 * facts["solution lines"]), \
         (number, stated_lines, facts["solution lines"])
