@@ -52,7 +52,7 @@ LANES = 3  # notebooks run at once, each in its own tab and kernel (4 was no fas
 KERNEL_THREADS = 1  # each kernel's torch on one thread: kernels with two threads each on two cores crawl
 # Seconds each notebook took in this test in CI (three lanes, from opening to its checks done): the longest start
 # first, so that the lanes finish together.
-EXPECTED_S = {"01": 20, "02": 81, "03": 76, "04": 145, "05": 145, "06": 77, "07": 165}
+EXPECTED_S = {"01": 16, "02": 57, "03": 79, "04": 71, "05": 91, "06": 59, "07": 113}
 VIEWPORT = {"width": 1280, "height": 1600}
 
 # The main control of a notebook's widget: (notebook, the slider's label, where to drag it along its track, 0 to 1).
