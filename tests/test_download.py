@@ -4,9 +4,11 @@ import gzip
 import hashlib
 import http.server
 import io
+import os
 import struct
 import tarfile
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -21,8 +23,10 @@ from coursekit.data import real
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     files: dict = {}
+    delay = 0.0  # seconds before each answer
 
     def do_GET(self):  # noqa: N802 - the name http.server calls
+        time.sleep(self.delay)
         body = self.files.get(self.path)
         if body is None:
             self.send_error(404)
@@ -63,6 +67,11 @@ def cache(tmp_path, monkeypatch):
 
 
 UNREACHABLE = "http://127.0.0.1:1/"  # nothing listens on port 1: connection refused at once
+
+
+def _files(folder):
+    """The files in the cache, apart from the locks that let two processes take turns (``.locks/``)."""
+    return [p for p in folder.rglob("*") if p.is_file() and ".locks" not in p.parts]
 
 
 def _leftovers(folder):
@@ -191,7 +200,7 @@ def test_mnist_checksum_mismatch_leaves_nothing(tiny_mnist, cache, monkeypatch):
     monkeypatch.setattr(tvd.MNIST, "resources", bad)
     with pytest.raises(dl.DownloadError, match="checksum"):
         ck.data.load("digits", source="real")
-    assert [p for p in cache.rglob("*") if p.is_file()] == []
+    assert _files(cache) == []
 
 
 def test_auto_falls_back_when_offline(cache, monkeypatch, capsys):
@@ -263,7 +272,163 @@ def test_facades_archive_with_wrong_layout_is_refused(server, cache, monkeypatch
     monkeypatch.setattr(real, "FACADES_URL", url + "/facades.tar.gz")
     with pytest.raises(dl.DownloadError, match="not the pix2pix facades"):
         ck.data.load("facades", source="real", verbose=False)
-    assert [p for p in cache.rglob("*") if p.is_file()] == []
+    assert _files(cache) == []
+
+
+def _facades_pack(tiny_facades) -> bytes:
+    """The served archive of the tiny facades (facades/{train,val,test}/1.jpg)."""
+    files, _ = tiny_facades
+    return files["/facades.tar.gz"]
+
+
+def _unpack(archive: bytes, where):
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tf:
+        tf.extractall(where, filter="data")
+
+
+def test_a_users_facades_folder_in_the_pix2pix_layout_is_used_and_kept(tiny_facades, cache):
+    files, _ = tiny_facades
+    _unpack(_facades_pack(tiny_facades), cache)  # cache/facades/{train,val,test}/1.jpg, as the archive holds it
+    (cache / "facades" / "notes.txt").write_text("my notes")
+    del files["/facades.tar.gz"]  # nothing to download: the folder must be enough
+    for source in ("real", "auto"):
+        data = ck.data.load("facades", source=source, size=64, verbose=False)
+        assert data.real and len(data) == 1
+    assert (cache / "facades" / "notes.txt").read_text() == "my notes"
+    assert sorted(p.name for p in (cache / "facades").iterdir()) == ["notes.txt", "test", "train", "val"]
+
+
+def test_a_hand_downloaded_archive_unpacked_offline_survives_every_load(tiny_facades, cache, monkeypatch):
+    """The printed hint's way: download facades.tar.gz into the cache by hand and unpack it there, with no network."""
+    monkeypatch.setattr(real, "FACADES_URL", UNREACHABLE + "facades.tar.gz")
+    (cache / "facades.tar.gz").parent.mkdir(parents=True, exist_ok=True)
+    (cache / "facades.tar.gz").write_bytes(_facades_pack(tiny_facades))
+    _unpack(_facades_pack(tiny_facades), cache)
+    before = sorted(str(p.relative_to(cache)) for p in _files(cache))
+    for split in ("train", "val", "test"):
+        for source in ("auto", "real"):
+            assert ck.data.load("facades", split=split, source=source, size=64, verbose=False).real
+    assert sorted(str(p.relative_to(cache)) for p in _files(cache)) == before
+
+
+def test_a_hand_downloaded_archive_is_unpacked_and_kept(tiny_facades, cache, monkeypatch):
+    monkeypatch.setattr(real, "FACADES_URL", UNREACHABLE + "facades.tar.gz")
+    cache.mkdir(parents=True)
+    (cache / "facades.tar.gz").write_bytes(_facades_pack(tiny_facades))
+    assert ck.data.load("facades", source="auto", size=64, verbose=False).real
+    assert (cache / "facades.tar.gz").read_bytes() == _facades_pack(tiny_facades)
+
+
+def test_a_facades_folder_in_another_layout_is_left_alone_with_a_message(tiny_facades, cache, capsys):
+    (cache / "facades" / "photos").mkdir(parents=True)
+    (cache / "facades" / "photos" / "mine.jpg").write_bytes(b"my photo")
+    with pytest.raises(dl.DownloadError, match="leaves it as it is: move or rename it"):
+        ck.data.load("facades", source="real", size=64, verbose=False)
+    data = ck.data.load("facades", source="auto", size=64)
+    line = capsys.readouterr().out
+    assert not data.real and len(line.strip().splitlines()) == 1
+    assert "CMP Facades unavailable" in line and "move or rename it" in line  # why, and what to do
+    assert (cache / "facades" / "photos" / "mine.jpg").read_bytes() == b"my photo"
+    assert not (cache / "facades.tar.gz").exists()  # nothing downloaded beside it either
+
+
+def test_a_hand_downloaded_archive_that_is_not_the_facades_is_refused_and_kept(server, cache, monkeypatch):
+    monkeypatch.setattr(real, "FACADES_URL", UNREACHABLE + "facades.tar.gz")
+    cache.mkdir(parents=True)
+    wrong = _tar({"facades/readme.txt": b"hello"})
+    (cache / "facades.tar.gz").write_bytes(wrong)
+    with pytest.raises(dl.DownloadError, match="not the pix2pix facades.*left in place"):
+        ck.data.load("facades", source="real", verbose=False)
+    assert (cache / "facades.tar.gz").read_bytes() == wrong and not (cache / "facades").exists()
+
+
+def test_a_file_that_fails_its_checksum_is_left_in_place(server, tmp_path):
+    files, url = server
+    files["/data.bin"] = b"the real content"
+    (tmp_path / "data.bin").write_bytes(b"someone else's file")
+    with pytest.raises(dl.DownloadError, match="leaves it as it is"):
+        dl.download(url + "/data.bin", tmp_path / "data.bin", sha256=hashlib.sha256(b"the real content").hexdigest())
+    assert (tmp_path / "data.bin").read_bytes() == b"someone else's file"
+
+
+@pytest.mark.parametrize("split", ["val", "test"])
+def test_the_val_split_of_mnist_is_the_held_out_split(tiny_mnist, cache, split, capsys):
+    _, test = tiny_mnist
+    data = ck.data.load("digits", split=split, source="real")
+    torch.testing.assert_close(data.images[:, 0], torch.from_numpy(test).float() / 255)
+    assert data.labels.tolist() == [9, 2, 6]
+    assert "test split" in capsys.readouterr().out
+
+
+_RACE = """
+import sys
+import coursekit as ck
+from coursekit.data import real
+real.FACADES_URL = sys.argv[1]
+data = ck.data.load("facades", source="real", size=64, verbose=False)
+print(len(data), data.real)
+"""
+
+
+def test_two_processes_on_an_empty_cache_both_get_the_facades(tiny_facades, tmp_path):
+    """Two notebooks started at once on an empty cache: both get the set, in several trials (no lock: 4 of 4 failed)."""
+    import os
+    import subprocess
+    import sys
+
+    files, _ = tiny_facades
+    url = real.FACADES_URL
+    _Handler.delay = 0.5  # a slow server: both processes are on their way before either has finished
+    try:
+        for trial in range(3):
+            env = {**os.environ, "COURSEKIT_DATA": str(tmp_path / f"cache{trial}"), "OMP_NUM_THREADS": "1"}
+            procs = [subprocess.Popen([sys.executable, "-c", _RACE, url], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            outs = [p.communicate(timeout=120) for p in procs]
+            for p, (out, err) in zip(procs, outs):
+                assert p.returncode == 0 and out.strip() == "1 True", f"trial {trial}: {err[-2000:]}"
+            assert _leftovers(tmp_path / f"cache{trial}") == []
+    finally:
+        _Handler.delay = 0
+
+
+def _modes(folder):
+    return {str(p.relative_to(folder)): p.stat().st_mode for p in folder.rglob("*") if ".locks" not in p.parts}
+
+
+def test_what_the_cache_holds_is_readable_by_the_group_and_others(tiny_mnist, tiny_facades, cache):
+    """A class on one hub shares one COURSEKIT_DATA: every file and folder the course writes there can be read (and
+    every folder entered) by the other users, with the usual umask 022."""
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        ck.data.load("digits", source="real", verbose=False)
+        ck.data.load("facades", source="real", size=64, verbose=False)
+    finally:
+        os.umask(old)
+    modes = _modes(cache)
+    assert any(name.endswith("-ubyte") for name in modes) and any(name.endswith(".jpg") for name in modes)
+    for name, mode in modes.items():
+        wanted = stat.S_IRGRP | stat.S_IROTH | ((stat.S_IXGRP | stat.S_IXOTH) if stat.S_ISDIR(mode) else 0)
+        assert mode & wanted == wanted, f"{name}: {stat.filemode(mode)}"
+
+
+def test_an_archive_that_expands_too_far_is_refused_before_it_is_written(tmp_path):
+    zeros = b"\0" * (dl.MIN_EXPANSION_LIMIT + 1)
+    (tmp_path / "bomb.tar.gz").write_bytes(_tar({"zeros.bin": zeros}))
+    with pytest.raises(dl.DownloadError, match="expands to more than"):
+        dl.extract(tmp_path / "bomb.tar.gz", tmp_path / "out")
+    (tmp_path / "bomb.gz").write_bytes(gzip.compress(zeros))
+    with pytest.raises(dl.DownloadError, match="expands to more than"):
+        dl.gunzip(tmp_path / "bomb.gz", tmp_path / "bomb.bin")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.bin", zeros)
+    with pytest.raises(dl.DownloadError, match="expands to more than"):
+        dl.extract(tmp_path / "bomb.zip", tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.gz", "bomb.tar.gz", "bomb.zip"]
 
 
 # ------------------------------------------------------------------------------------------------------ one image

@@ -80,15 +80,17 @@ def _subset(t: torch.Tensor | None, n: int | None) -> torch.Tensor | None:
 
 def _load_real(name: str, split: str, n: int | None, size: int | None) -> ImageSet:
     cache = f"from {real.data_dir()}"
-    if name in ("digits", "fashion"):
-        kind = "MNIST" if name == "digits" else "FashionMNIST"
-        images, labels = real.mnist_like(kind, "test" if split == "test" else "train")
+    if name in ("digits", "fashion", "natural"):
+        # two splits, as for the embedded sets: "val" takes the held-out one
+        held_out = "test" if split in ("test", "val") else "train"
+        which = f"{held_out} split" + (" (as the val split)" if split == "val" else "")
+        if name == "natural":
+            images, labels, classes = real.cifar10(held_out)
+            return ImageSet(name, _subset(images, n), _subset(labels, n), classes=classes,
+                            source=f"real: CIFAR-10 {which} (torchvision) {cache}", real=True)
+        images, labels = real.mnist_like("MNIST" if name == "digits" else "FashionMNIST", held_out)
         return ImageSet(name, _subset(images, n), _subset(labels, n), classes=tuple("0123456789"),
-                        source=f"real: {REAL_NAMES[name]} {split} split (torchvision) {cache}", real=True)
-    if name == "natural":
-        images, labels, classes = real.cifar10("test" if split == "test" else "train")
-        return ImageSet(name, _subset(images, n), _subset(labels, n), classes=classes,
-                        source=f"real: CIFAR-10 {split} split (torchvision) {cache}", real=True)
+                        source=f"real: {REAL_NAMES[name]} {which} (torchvision) {cache}", real=True)
     if name == "facades":
         photos_, label_images, labels = real.facades(split if split in real.FACADES_SPLITS else "train", size or 256)
         return ImageSet(name, _subset(label_images, n), _subset(labels, n), _subset(photos_, n),
@@ -167,9 +169,10 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
          seed: int = 0, verbose: bool = True) -> ImageSet:
     """Load dataset ``name`` (see the table above) and print one line saying which data it is.
 
-    split: "train" or "test" (embedded splits use disjoint fonts, photos or seeds). n: how many samples (the first n
-    of a real dataset). size: image side in pixels, where the dataset can choose it. source: "auto", "embedded" or
-    "real". seed: for the embedded generators.
+    split: "train", "test" or "val" (embedded splits use disjoint fonts, photos or seeds; the CMP Facades have their
+    own val split, and every other dataset, embedded or real, takes its held-out test split for "val"). n: how many
+    samples (the first n of a real dataset). size: image side in pixels, where the dataset can choose it. source:
+    "auto", "embedded" or "real". seed: for the embedded generators.
     """
     if name not in NAMES:
         raise ValueError(f"no dataset {name!r}; the datasets are: {', '.join(NAMES)}.")
@@ -192,7 +195,8 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
                     f"{REAL_NAMES[name]} is not cached and could not be downloaded: {err}\n"
                     f"To get it by hand, {how}, then run this again; or use source='embedded'."
                 ) from err
-            reason = "no network" if isinstance(err, Unreachable) else "the download failed"
+            # what went wrong, on the one line load prints: the network, or the download's or the cache's own message
+            reason = "no network" if isinstance(err, Unreachable) else " ".join(str(err).split()).rstrip(".")
             note = f" ({REAL_NAMES[name]} unavailable: {reason}; embedded stand-in used)"
     elif source == "real":
         raise ValueError(f"{name!r} has no real dataset to download; use source='embedded' or 'auto'.")

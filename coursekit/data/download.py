@@ -4,13 +4,17 @@ A file is streamed into a temporary ``*.partial`` file beside its destination, h
 its final name only when every byte announced has arrived and the checksum matches. Whatever goes wrong (the network,
 a checksum, Ctrl-C), the partial file is removed, so the cache holds either nothing or a verified file. Archives are
 extracted into a temporary folder, refusing any member that would land outside it (``../`` paths, absolute paths,
-links), and the folder is renamed into place at the end.
+links) and any archive that would expand past ``expansion_limit``, and the folder is renamed into place at the end.
+
+The cache may be shared, by a class on one JupyterHub say: what is written is readable by the group and others, and
+``cache_lock`` lets two processes that fill the same entry at once take turns, the second using what the first made.
 
 Used by ``coursekit.data.real`` for MNIST, CIFAR-10 and the CMP Facades, and by notebooks that fetch an image by URL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
@@ -26,6 +30,8 @@ from pathlib import Path
 from coursekit.runtime import is_fast
 
 CHUNK = 1 << 16
+MAX_EXPANSION = 20  # an archive may expand to 20 times its size (MNIST's images: 4.7, CIFAR-10: 1.1)...
+MIN_EXPANSION_LIMIT = 64 << 20  # ...or to 64 MiB, whichever is more
 
 
 class DownloadError(RuntimeError):
@@ -45,6 +51,52 @@ def file_hash(path: Path, algorithm: str = "sha256") -> str:
     return digest.hexdigest()
 
 
+def expansion_limit(archive: Path) -> int:
+    """The most bytes ``archive`` may expand to: ``MAX_EXPANSION`` times its size, or ``MIN_EXPANSION_LIMIT``."""
+    return max(MIN_EXPANSION_LIMIT, MAX_EXPANSION * Path(archive).stat().st_size)
+
+
+def _too_large(archive: Path, size: int, limit: int) -> DownloadError:
+    return DownloadError(f"{Path(archive).name} expands to more than {size / 2**20:,.0f} MiB, over the "
+                         f"{limit / 2**20:,.0f} MiB allowed for a {Path(archive).stat().st_size / 2**20:,.1f} MiB "
+                         "archive: it is not the dataset it claims to be, and it was not unpacked. Delete it and "
+                         "retry.")
+
+
+def share(path: Path) -> Path:
+    """Give the group and others read access to ``path`` (and to a folder's content, and its folders' traversal),
+    whatever the umask: the cache may serve a whole class on one hub. Returns ``path``."""
+    path = Path(path)
+    for p in (path, *path.rglob("*")) if path.is_dir() else (path,):
+        mode = p.stat().st_mode
+        os.chmod(p, mode | (0o055 if p.is_dir() else 0o044))
+    return path
+
+
+@contextlib.contextmanager
+def cache_lock(cache: Path, name: str):
+    """Hold an exclusive lock named ``name`` in the folder ``cache`` (a file in its ``.locks/``) while an entry of the
+    cache is made, so that processes that make the same entry at once take turns; the second then finds the first
+    one's finished entry. Unix only (fcntl); elsewhere, or in a cache this user cannot write to, no lock is taken,
+    and the atomic renames still keep the cache whole."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    try:
+        (Path(cache) / ".locks").mkdir(exist_ok=True)
+        fd = os.open(Path(cache) / ".locks" / f"{name}.lock", os.O_RDONLY | os.O_CREAT, 0o644)
+    except OSError:  # a read-only cache: nothing can be made in it anyway
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _expected(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
     if sha256 and md5:
         raise ValueError("give one checksum, sha256 or md5, not both.")
@@ -59,15 +111,20 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
              progress: bool | None = None) -> Path:
     """Download ``url`` to ``dest`` (a file path), verified against ``sha256`` or ``md5``; return ``dest``.
 
-    A ``dest`` that already exists and matches its checksum is used as it is, without a download. progress: show a
-    tqdm bar (default: except in fast mode). Raises ``Unreachable`` when the host cannot be reached and
-    ``DownloadError`` for an interrupted transfer or a checksum mismatch; in every case no file is left at ``dest``
-    or beside it.
+    A ``dest`` that already exists and matches its checksum is used as it is, without a download; one that does not
+    match is refused and left in place (coursekit writes a file there only once it is verified, so someone else put
+    it there). progress: show a tqdm bar (default: except in fast mode). Raises ``Unreachable`` when the host cannot
+    be reached and ``DownloadError`` for an interrupted transfer or a checksum mismatch; in every case no file is
+    left at ``dest`` or beside it.
     """
     dest = Path(dest)
     expected = _expected(sha256, md5)
-    if dest.is_file() and (expected is None or file_hash(dest, expected[0]) == expected[1]):
-        return dest
+    if dest.is_file():
+        if expected is None or file_hash(dest, expected[0]) == expected[1]:
+            return dest
+        raise DownloadError(f"{dest} is there already but does not have the expected {expected[0]} checksum: it is "
+                            "corrupt, or another version of the file. coursekit leaves it as it is: delete or move "
+                            "it, then run this again to download it.")
     dest.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.new(expected[0] if expected else "sha256")
     fd, partial_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent)
@@ -94,7 +151,7 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
                 f"{expected[1][:16]}…): the file is corrupt or has changed on the server. Nothing was kept. Retry, "
                 f"or download it by hand, check it, and put it at {dest}."
             )
-        os.chmod(partial, 0o644)  # mkstemp makes the file private; the cache is shared like any download
+        share(partial)  # mkstemp makes the file private; the cache may serve a whole class
         os.replace(partial, dest)
         return dest
     finally:
@@ -140,6 +197,9 @@ def _extract_tar(archive: Path, staging: Path) -> None:
             _safe_target(staging, m.name)
             if m.issym() or m.islnk() or m.isdev():
                 raise DownloadError(f"the archive member {m.name!r} is a link or a device; the archive is refused.")
+        size, limit = sum(m.size for m in members if m.isfile()), expansion_limit(archive)
+        if size > limit:
+            raise _too_large(archive, size, limit)
         for m in members:
             target = staging / m.name
             if m.isdir():
@@ -153,9 +213,11 @@ def _extract_tar(archive: Path, staging: Path) -> None:
 def extract(archive: Path, dest: Path) -> Path:
     """Extract a .tar, .tar.gz/.tgz or .zip ``archive`` so that its content ends up in the folder ``dest``.
 
-    Members with absolute paths, ``..`` components or links are refused (``DownloadError``) before anything is
-    written. The content goes to a temporary folder first and is renamed to ``dest`` at the end, so ``dest`` either
-    does not exist or is complete. Returns ``dest``.
+    Members with absolute paths, ``..`` components or links, and archives that would expand past
+    ``expansion_limit``, are refused (``DownloadError``) before anything is written. The content goes to a temporary
+    folder first and is renamed to ``dest`` at the end, so ``dest`` either does not exist or is complete; when another
+    process finished ``dest`` meanwhile, its copy is kept. What is written is readable by all (``share``). Returns
+    ``dest``.
     """
     archive, dest = Path(archive), Path(dest)
     if dest.exists():
@@ -167,10 +229,18 @@ def extract(archive: Path, dest: Path) -> Path:
             with zipfile.ZipFile(archive) as zf:
                 for name in zf.namelist():
                     _safe_target(staging, name)
+                size, limit = sum(i.file_size for i in zf.infolist()), expansion_limit(archive)
+                if size > limit:
+                    raise _too_large(archive, size, limit)
                 zf.extractall(staging)
         else:
             _extract_tar(archive, staging)
-        os.replace(staging, dest)
+        share(staging)
+        try:
+            os.replace(staging, dest)
+        except OSError:
+            if not dest.is_dir():  # not another process's finished copy: a real failure
+                raise
         return dest
     except (EOFError, OSError, zipfile.BadZipFile, tarfile.TarError) as err:
         raise DownloadError(f"{archive.name} is truncated or corrupt ({err}); delete it and retry.") from err
@@ -180,15 +250,22 @@ def extract(archive: Path, dest: Path) -> Path:
 
 
 def gunzip(source: Path, dest: Path) -> Path:
-    """Decompress a .gz file to ``dest`` atomically; return ``dest``."""
+    """Decompress a .gz file to ``dest`` atomically, readable by all, refusing to expand past ``expansion_limit``;
+    return ``dest``."""
     dest = Path(dest)
     if dest.is_file():
         return dest
     fd, partial_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent)
     partial = Path(partial_name)
     try:
+        limit, size = expansion_limit(source), 0
         with gzip.open(source, "rb") as src, os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(src, out)
+            for block in iter(lambda: src.read(CHUNK), b""):
+                size += len(block)
+                if size > limit:
+                    raise _too_large(source, size, limit)
+                out.write(block)
+        share(partial)
         os.replace(partial, dest)
         return dest
     except (EOFError, OSError, gzip.BadGzipFile) as err:

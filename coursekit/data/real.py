@@ -8,20 +8,26 @@ leaves a half-written file in the cache.
 The CMP Facades (Tyleček & Šára 2013) come as pix2pix packs them (Isola et al. 2017): ``facades.tar.gz`` holding
 ``facades/{train,val,test}/N.jpg``, each a 512×256 JPEG with the photograph on the left and its colour-coded label
 map on the right. No checksum is published for that archive, so coursekit checks its layout, records its SHA-256
-beside it on the first download and refuses a different file afterwards.
+beside it on the first download and refuses a different file afterwards. A ``facades/`` folder already in the
+pix2pix layout (unpacked by hand, say) is used as it is, and an archive put in the cache by hand is unpacked and
+kept: coursekit never deletes what it did not make.
+
+Each dataset is made under a lock (``download.cache_lock``), so that two notebooks started at once on an empty cache
+take turns and both get it; what is written is readable by everyone who shares the cache.
 
 Every function returns float32 images in [0, 1] shaped (N, C, H, W); ``coursekit.data.load`` is the usual way in.
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from coursekit.data.download import DownloadError, download, extract, file_hash, gunzip
+from coursekit.data.download import DownloadError, cache_lock, download, extract, file_hash, gunzip, share
 from coursekit.runtime import data_dir
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
@@ -54,14 +60,19 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
     dataset_class = getattr(tvd, kind)
     root = data_dir()
     raw = root / kind / "raw"  # where torchvision looks for the decompressed files
-    raw.mkdir(parents=True, exist_ok=True)
-    for filename, md5 in dataset_class.resources:
-        target = raw / filename.removesuffix(".gz")
-        if target.is_file():
-            continue
-        archive = _fetch_first([mirror + filename for mirror in dataset_class.mirrors], raw / filename, md5)
-        gunzip(archive, target)
-        archive.unlink()
+    missing = [(f, md5) for f, md5 in dataset_class.resources if not (raw / f.removesuffix(".gz")).is_file()]
+    if missing:
+        with cache_lock(root, kind):
+            raw.mkdir(parents=True, exist_ok=True)
+            for filename, md5 in missing:
+                target = raw / filename.removesuffix(".gz")
+                if target.is_file():  # another process made it while this one waited
+                    continue
+                mine = not (raw / filename).is_file()  # an archive put there by hand stays
+                archive = _fetch_first([mirror + filename for mirror in dataset_class.mirrors], raw / filename, md5)
+                gunzip(archive, target)
+                if mine:
+                    archive.unlink()
     dataset = dataset_class(str(root), train=(split == "train"), download=False)
     return dataset.data[:, None].float() / 255, dataset.targets.long()
 
@@ -74,49 +85,82 @@ def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     root = data_dir() / "cifar10"
     if not (root / tvd.CIFAR10.base_folder).is_dir():
-        archive = download(tvd.CIFAR10.url, data_dir() / tvd.CIFAR10.filename, md5=tvd.CIFAR10.tgz_md5)
-        extract(archive, root)
-        archive.unlink()
+        with cache_lock(data_dir(), "cifar10"):
+            if not (root / tvd.CIFAR10.base_folder).is_dir():  # not made by another process meanwhile
+                mine = not (data_dir() / tvd.CIFAR10.filename).is_file()  # an archive put there by hand stays
+                archive = download(tvd.CIFAR10.url, data_dir() / tvd.CIFAR10.filename, md5=tvd.CIFAR10.tgz_md5)
+                extract(archive, root)
+                if mine:
+                    archive.unlink()
     dataset = tvd.CIFAR10(str(root), train=(split == "train"), download=False)  # checks each batch's MD5
     images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).float() / 255
     return images, torch.tensor(dataset.targets, dtype=torch.int64), tuple(dataset.classes)
 
 
-def _check_facades_layout(folder: Path) -> None:
+def _check_facades_layout(folder: Path, what: str) -> None:
+    """Raise ``DownloadError`` unless ``folder`` holds {train,val,test}/*.jpg pairs twice as wide as high."""
+    from PIL import Image
+
     for split in FACADES_SPLITS:
         files = sorted((folder / split).glob("*.jpg"))
         if not files:
-            raise DownloadError(f"the facades archive has no {split}/*.jpg images; it is not the pix2pix facades set.")
-        from PIL import Image
-
+            raise DownloadError(f"{what} has no {split}/*.jpg images; it is not the pix2pix facades set.")
         with Image.open(files[0]) as first:
             w, h = first.size
         if w != 2 * h:
-            raise DownloadError(f"{files[0].name} is {w}×{h}; pix2pix facades pairs are twice as wide as high.")
+            raise DownloadError(f"{files[0]} is {w}×{h}; pix2pix facades pairs are twice as wide as high.")
+
+
+def _facades_found(unpacked: Path) -> Path | None:
+    """The folder holding train/, val/ and test/: the course's extraction (``facades/facades``), or a folder unpacked
+    by hand (``facades``); None when there is neither."""
+    for folder in (unpacked / "facades", unpacked):
+        if all((folder / split).is_dir() for split in FACADES_SPLITS):
+            _check_facades_layout(folder, str(folder))
+            return folder
+    return None
 
 
 def facades_folder() -> Path:
-    """Download and unpack the pix2pix facades archive once; return the folder holding train/, val/ and test/."""
+    """Download and unpack the pix2pix facades archive once; return the folder holding train/, val/ and test/.
+
+    A ``facades/`` folder in the cache that is already in the pix2pix layout is used as it is; an archive put in the
+    cache by hand is unpacked and kept. Nothing the course did not make is ever deleted: a ``facades/`` folder in
+    another layout is left alone, with a message.
+    """
     root = data_dir()
     archive = root / "facades.tar.gz"
     pinned = root / "facades.tar.gz.sha256"  # the archive's SHA-256, recorded on the first download
     unpacked = root / "facades"
-    if (unpacked / "facades").is_dir():
-        return unpacked / "facades"
-    download(FACADES_URL, archive, sha256=pinned.read_text().strip() if pinned.is_file() else None)
-    try:
-        extract(archive, unpacked)
-        _check_facades_layout(unpacked / "facades")
-    except DownloadError:
-        archive.unlink(missing_ok=True)
+    found = _facades_found(unpacked)
+    if found is not None:
+        return found
+    with cache_lock(root, "facades"):
+        found = _facades_found(unpacked)  # another process may have made it while this one waited
+        if found is not None:
+            return found
         if unpacked.exists():
-            import shutil
-
-            shutil.rmtree(unpacked)
-        raise
-    if not pinned.is_file():
-        pinned.write_text(file_hash(archive) + "\n")
-    archive.unlink()
+            raise DownloadError(
+                f"{unpacked} exists but is not the pix2pix facades set ({{train,val,test}}/*.jpg, directly or in "
+                f"{unpacked.name}/facades/). coursekit leaves it as it is: move or rename it, then run this again; "
+                "or set COURSEKIT_DATA to another folder.")
+        mine = not archive.is_file()  # an archive put there by hand is the user's: it stays
+        download(FACADES_URL, archive, sha256=pinned.read_text().strip() if pinned.is_file() else None)
+        try:
+            extract(archive, unpacked)  # made by this call: `unpacked` did not exist
+            _check_facades_layout(unpacked / "facades", f"the archive {archive}")
+        except DownloadError as err:
+            if unpacked.exists():
+                shutil.rmtree(unpacked)
+            if mine:
+                archive.unlink(missing_ok=True)
+                raise
+            raise DownloadError(f"{err} It was left in place: delete or move it, then run this again.") from err
+        if not pinned.is_file():
+            pinned.write_text(file_hash(archive) + "\n")
+            share(pinned)
+        if mine:
+            archive.unlink()
     return unpacked / "facades"
 
 
