@@ -31,6 +31,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
+        if self.path.startswith("/unannounced-cut/") and self.files.get("cut", True):  # no length, half, hang up
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
         if self.path.startswith("/cut/"):  # announce the whole file, send half, hang up
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -465,3 +471,85 @@ def test_read_image_refuses_non_images_and_missing_files(tmp_path):
         read_image(tmp_path / "notes.txt")
     with pytest.raises(FileNotFoundError, match="no image file"):
         read_image(tmp_path / "missing.jpg")
+
+
+def test_a_download_cut_short_without_length_or_checksum_is_not_kept(server, cache):
+    """No Content-Length and no checksum (read_image's default): the cut looks complete until the image is decoded.
+    The cached copy is then removed, so that the URL works again once the server does."""
+    from coursekit.data.images import read_image
+
+    files, url = server
+    rgb = np.random.default_rng(0).integers(0, 256, (80, 120, 3), dtype=np.uint8)
+    files["/unannounced-cut/photo.jpg"] = _jpeg(rgb)
+    with pytest.raises(ValueError, match="removed from the cache: run this again"):
+        read_image(url + "/unannounced-cut/photo.jpg")
+    assert _files(cache) == []
+    files["cut"] = False  # the network is fine again
+    assert read_image(url + "/unannounced-cut/photo.jpg").shape == (3, 80, 120)
+
+
+def test_read_image_scales_16_bit_and_float_images(tmp_path, capsys):
+    from coursekit.data.images import read_image
+
+    ramp = np.linspace(0, 1, 64 * 32).reshape(32, 64)
+    Image.fromarray((ramp * 65535).round().astype(np.uint16)).save(tmp_path / "gray16.png")
+    Image.fromarray(ramp.astype(np.float32), mode="F").save(tmp_path / "float.tif")
+    Image.fromarray((ramp * 300).astype(np.float32), mode="F").save(tmp_path / "radiance.tif")
+    for name, note in (("gray16.png", "divided by 65,535"), ("float.tif", "floating-point"),
+                       ("radiance.tif", "rescaled to [0, 1]")):
+        image = read_image(tmp_path / name)
+        assert image.shape == (3, 32, 64) and note in capsys.readouterr().out
+        torch.testing.assert_close(image[1], torch.from_numpy(ramp).float(), atol=1e-4, rtol=0)
+
+
+def test_read_image_turns_a_phone_portrait_upright(tmp_path):
+    from coursekit.data.images import read_image
+
+    stored = np.zeros((40, 60, 3), dtype=np.uint8)  # stored on its side: 60 wide, 40 high, red on the left
+    stored[:, :30, 0] = 255
+    img = Image.fromarray(stored)
+    exif = img.getexif()
+    exif[0x0112] = 6  # EXIF orientation: turn 90° clockwise to display
+    img.save(tmp_path / "portrait.jpg", exif=exif, quality=95)
+    image = read_image(tmp_path / "portrait.jpg")
+    assert image.shape == (3, 60, 40)  # upright: 40 wide, 60 high, the red half on top
+    assert image[0, :28].mean() > 0.9 and image[0, 32:].mean() < 0.1
+
+
+def test_read_image_explains_a_truncated_file_and_a_decompression_bomb(tmp_path):
+    import struct
+    import zlib
+
+    from coursekit.data.images import read_image
+
+    whole = _jpeg(np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8))
+    (tmp_path / "cut.jpg").write_bytes(whole[: len(whole) // 3])
+    with pytest.raises(ValueError, match="cut.jpg could not be read to the end.*truncated or corrupt"):
+        read_image(tmp_path / "cut.jpg")
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 20_000, 20_000, 8, 2, 0, 0, 0)  # 400 megapixels, RGB
+    (tmp_path / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
+    with pytest.raises(ValueError, match="bomb.png is too large to read safely.*decompression bomb"):
+        read_image(tmp_path / "bomb.png")
+
+
+def test_read_image_shrinks_a_large_photo_while_reading_it(tmp_path):
+    """An 8000×6000 phone photo: decoded at a quarter of its size, not at 48 megapixels (2 GB before)."""
+    import subprocess
+    import sys
+
+    photo = np.zeros((6000, 8000, 3), dtype=np.uint8)
+    photo[::7] = 200
+    Image.fromarray(photo).save(tmp_path / "phone.jpg", quality=90)
+    del photo
+    code = ("import resource, sys\nfrom coursekit.data.images import read_image\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "image = read_image(sys.argv[1], verbose=False)\n"
+            "print(tuple(image.shape), (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "phone.jpg")], capture_output=True, text=True,
+                         check=True).stdout.split(")")
+    assert out[0] + ")" == "(3, 768, 1024)"
+    assert int(out[1]) < 200, f"reading the photo grew the process by {out[1]} MB"
