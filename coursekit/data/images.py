@@ -5,8 +5,9 @@ and floating-point images are scaled to [0, 1], and a phone's photo is turned up
 image larger than ``max_side`` is shrunk while it is read and resized (with a note), so that a 48-megapixel photo
 does not exhaust memory or patience; a file that is not an image, a truncated one, or a decompression bomb gets an
 error that says so. A URL is downloaded once into the cache with ``download.download`` (atomic, verified when a
-SHA-256 is given); a cached copy that turns out not to decode is removed, so that the next call downloads it again. ``as_rgb`` does the same for an image already in
-memory (a PIL image, a numpy array, a tensor). Notebooks 05 and 06 read content and style images this way.
+SHA-256 is given); a cached copy that turns out not to decode is removed, so that the next call downloads it again.
+``as_rgb`` does the same for an image already in memory (a PIL image, a numpy array, a tensor). Notebooks 05 and 06
+read content and style images this way.
 """
 
 from __future__ import annotations
