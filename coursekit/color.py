@@ -35,6 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import checkpoints
+from coursekit.runtime import check_unit_range
 
 # ---------------------------------------------------------------------------------------------------------------
 # sRGB ↔ CIE Lab (D65 white, 2° observer), the conventions of scikit-image
@@ -69,6 +70,7 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     L = 116 f(Y) − 16, a = 500 (f(X) − f(Y)), b = 200 (f(Y) − f(Z)), f(t) = t^(1/3) (linear near 0).
     """
     _check_image(rgb, "rgb", 3, "RGB in [0, 1]")
+    check_unit_range(rgb, "rgb_to_lab's rgb")
     c = rgb.clamp(0, 1)
     linear = torch.where(c > 0.04045, ((c.clamp_min(0.04045) + 0.055) / 1.055) ** 2.4, c / 12.92)  # undo gamma
     xyz = _matmul_channels(XYZ_FROM_RGB, linear)

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 
 import torch
 
+from coursekit.runtime import check_unit_range
+
 RANGE_PENALTY = 100.0  # weight of the soft [0, 1] constraint on the pixels, relative to the starting loss
 
 
@@ -108,6 +110,7 @@ def _as_batch(image: torch.Tensor, name: str) -> torch.Tensor:
         shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
         raise ValueError(f"{name} must be an RGB image (3, H, W) or (1, 3, H, W) in [0, 1], got {shape}; "
                          "coursekit.data.images.as_rgb converts paths, arrays, gray and RGBA images.")
+    check_unit_range(image, name)
     return image[None] if image.ndim == 3 else image
 
 

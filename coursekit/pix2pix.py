@@ -32,6 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from coursekit.runtime import check_unit_range
+
 
 def to_signed(images: torch.Tensor) -> torch.Tensor:
     """[0, 1] → [−1, 1] (a new tensor): what a Tanh output layer produces."""
@@ -133,6 +135,7 @@ class UNetGenerator(nn.Module):
         if x.ndim != 4 or x.shape[1] != c.in_channels:
             raise ValueError(f"UNetGenerator expects (N, {c.in_channels}, H, W) images in [0, 1], got "
                              f"{tuple(x.shape)}.")
+        check_unit_range(x, "UNetGenerator's input")
         if x.shape[-1] % 2**c.depth or x.shape[-2] % 2**c.depth:
             raise ValueError(f"UNetGenerator of depth {c.depth} needs H and W multiples of {2**c.depth}, got "
                              f"{tuple(x.shape[-2:])}; resize or crop the images.")

@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import checkpoints
+from coursekit.runtime import check_unit_range
 
 # ---------------------------------------------------------------------------------------------------------------
 # Masked convolution
@@ -91,6 +92,32 @@ class MaskedConv2d(nn.Conv2d):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)  # w ⊙ mask
 
 
+def _check_input(x: torch.Tensor, labels: torch.Tensor | None, classes: int) -> None:
+    """Refuse, with a message, what a PixelCNN cannot model: anything but binary images (N, 1, H, W) in [0, 1], and
+    labels outside 0 … classes − 1 (for a conditional model)."""
+    if x.ndim != 4 or x.shape[1] != 1:
+        raise ValueError(f"a PixelCNN models binary images shaped (N, 1, H, W), got {tuple(x.shape)}; keep one "
+                         "channel and threshold it, e.g. (gray > 0.5).float().")
+    check_unit_range(x, "the PixelCNN's input", slack=0)
+    if labels is not None and classes:
+        if labels.shape != (len(x),) or torch.is_floating_point(labels):
+            raise ValueError(f"labels must be one integer class per image, shaped ({len(x)},), got "
+                             f"{tuple(labels.shape)} {labels.dtype}.")
+        if len(labels) and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(f"labels must be classes 0 to {classes - 1}, got values in [{labels.min().item()}, "
+                             f"{labels.max().item()}]; pass labels=None to sample without a class.")
+
+
+def _check_temperature(temperature: float) -> None:
+    try:
+        value = float(temperature)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise ValueError(f"temperature must be a positive number (T < 1 sharpens, T > 1 flattens), got "
+                         f"{temperature!r}; T → 0 approaches always drawing the likelier value.")
+
+
 class MaskedPixelCNN(nn.Module):
     """The original PixelCNN: a mask-A convolution, then mask-B convolutions with ReLU, then one logit per pixel.
 
@@ -107,6 +134,7 @@ class MaskedPixelCNN(nn.Module):
         self.output = nn.Conv2d(channels, 1, 1)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        _check_input(x, None, 0)
         h = F.relu(self.input(x))
         for layer in self.hidden:
             h = F.relu(layer(h))
@@ -214,6 +242,7 @@ class GatedPixelCNN(nn.Module):
         return [layer.class_bias(labels) for layer in self.layers]
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        _check_input(x, labels, self.config.classes)
         v, h = x, x
         for layer, cond in zip(self.layers, self._conditions(labels, len(x))):
             v, h = layer(v, h, cond)
@@ -301,6 +330,7 @@ def sample(model: nn.Module, n: int, size: int = 28, labels: torch.Tensor | None
     they are (image completion). record: pixel counts after which to save a copy of the canvas.
     Returns (images (n, 1, size, size) in {0, 1}, {count: canvas copy} for each count in ``record``).
     """
+    _check_temperature(temperature)
     with torch.no_grad():  # sampling needs no gradients
         model.eval()
         u = _uniforms((n, 1, size, size), generator, uniforms)
@@ -339,11 +369,13 @@ def sample_cached(model: GatedPixelCNN, n: int, size: int = 28, labels: torch.Te
     """``sample`` for a ``GatedPixelCNN``, reusing computation: the vertical stack once per row, then only the
     horizontal stack, on that one row, for each pixel. Same arguments, same results for the same random numbers.
     """
+    _check_temperature(temperature)
     with torch.no_grad():  # sampling needs no gradients
         model.eval()
         u = _uniforms((n, 1, size, size), generator, uniforms)
         x = torch.zeros(n, 1, size, size) if known is None else known.clone()
         keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
+        _check_input(x, labels, model.config.classes)
         conds = model._conditions(labels, n)
         snapshots = {}
         for i in range(size):

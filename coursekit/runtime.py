@@ -204,3 +204,22 @@ def show(obj) -> None:
         print(text)
     else:
         display(Code(text, language="python"))
+
+
+def check_unit_range(x: torch.Tensor, name: str, slack: float = 0.05) -> None:
+    """Refuse ``x`` unless it is a float tensor with values in [0, 1] (``slack`` allowed either side, for a resize's
+    overshoot): 0–255 values, an integer dtype or a NaN get a ``ValueError`` that names the range and the fix."""
+    if not torch.is_floating_point(x):
+        raise ValueError(f"{name} is a {x.dtype} tensor; expected float values in [0, 1]. Convert it: x.float() / 255 "
+                         "for 0–255 images.")
+    if not x.numel():
+        return
+    low, high = torch.aminmax(x.detach())
+    if torch.isnan(low) or torch.isnan(high):
+        raise ValueError(f"{name} contains NaN; expected values in [0, 1]. A NaN usually comes from a division by "
+                         "zero or a diverging optimisation upstream.")
+    if low < -slack or high > 1 + slack:
+        hint = " Divide 0–255 values by 255." if high > 1 + slack and low >= 0 else \
+            " Images in [−1, 1] go back with (x + 1) / 2." if low >= -1 - slack and high <= 1 + slack else ""
+        raise ValueError(f"{name} has values in [{low.item():.4g}, {high.item():.4g}]; expected [0, 1].{hint}")
+

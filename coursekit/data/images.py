@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.data.download import download
-from coursekit.runtime import data_dir
+from coursekit.runtime import check_unit_range, data_dir
 
 
 def _local(source: str | Path, sha256: str | None) -> Path:
@@ -175,9 +175,7 @@ def as_rgb(image, max_side: int | None = None, name: str = "the image", verbose:
     if tensor.ndim != 3 or tensor.shape[0] not in (1, 3, 4):
         raise ValueError(f"{name} must have 1 (gray), 3 (RGB) or 4 (RGBA) channels, shaped (C, H, W) or (H, W, C); "
                          f"got shape {tuple(tensor.shape)}.")
-    if tensor.numel() and (tensor.min() < 0 or tensor.max() > 1):
-        raise ValueError(f"{name} has values in [{tensor.min():.3g}, {tensor.max():.3g}]; expected [0, 1] "
-                         "(divide 0–255 values by 255).")
+    check_unit_range(tensor, name, slack=0)
     if tensor.shape[0] == 1:
         if verbose:
             print(f"note: {name} is grayscale; its gray is repeated on the R, G and B channels.")
