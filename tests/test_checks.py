@@ -9,6 +9,7 @@ a hint without a test fails.
 import importlib
 import re
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -190,7 +191,21 @@ def _gradients_with_a_pair_as_loss(x, y, weights, biases):  # float() of the los
     return torch.zeros(2), [torch.zeros_like(w) for w in weights], [torch.zeros_like(b) for b in biases]
 
 
+def _neuron_scaling_x_in_place(x, w, b):  # right result, but the caller's x is now x ⊙ w
+    x *= w
+    return torch.relu(x.sum(1) + b)
+
+
+def _gram_normalising_in_place(features):  # right result; was told "divide by H·W", which would make it wrong
+    n, c, h, w = features.shape
+    flat = features.view(n, c, h * w)
+    flat /= h * w
+    return flat @ flat.transpose(1, 2) * (h * w)
+
+
 GENERIC_MISTAKES = [  # (check, hint key, wrong answer)
+    (ck.checks.check_neuron, "changed its input", _neuron_scaling_x_in_place),
+    (ck.checks.check_gram_matrix, "changed its input", _gram_normalising_in_place),
     (ck.checks.check_relu, "raised", _raises),
     (ck.checks.check_relu, "returns None", _returns_none),
     (ck.checks.check_relu, "not a tensor", _relu_as_list),
@@ -215,8 +230,31 @@ def test_generic_hints(check, key, wrong):
     assert str(err.value).startswith(f"✗ {check.name}")
 
 
+def _loops_forever(z):
+    while True:
+        try:
+            while True:
+                pass
+        except Exception:  # catches what it can: not the check's time limit
+            pass
+
+
+def test_an_answer_that_never_ends_is_stopped_with_a_hint(monkeypatch):
+    from coursekit.checks import core
+
+    monkeypatch.setattr(core, "TIME_LIMIT_S", 0.5)
+    start = time.monotonic()
+    with pytest.raises(CheckFailed) as err:
+        ck.checks.check_relu(_loops_forever)
+    assert err.value.key == "too slow" and "did not finish within 0.5 s" in str(err.value)
+    assert not ck.checks.check_relu.passes(_loops_forever)  # so working() falls back, and "run all" goes on
+    assert time.monotonic() - start < 5
+    ck.checks.check_relu(SOLUTIONS["relu"])  # the timer is off again: nothing fires later
+    time.sleep(0.6)
+
+
 def test_every_generic_hint_is_tested():
-    tested = {key for _, key, _ in GENERIC_MISTAKES} | {"not implemented"}  # the last: the blank-answer test
+    tested = {key for _, key, _ in GENERIC_MISTAKES} | {"not implemented", "too slow"}  # tested apart, above
     assert tested == set(GENERIC_HINTS)
 
 

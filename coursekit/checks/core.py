@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import signal
 import sys
+import threading
 import types
 import warnings
 from collections.abc import Callable
@@ -49,7 +51,14 @@ GENERIC_HINTS = {
     "forbidden": "{name} calls {what}, which this exercise asks you not to use: {why}",
     "not implemented": "{name} is not implemented yet, so this part scores 0: replace `raise NotImplementedError()` "
                        "with your code.",
+    "changed its input": "{name} changed {which} in place (an operation ending in `_`, or an assignment into "
+                         "it such as `x[...] = …`). The code that calls it still needs its inputs as they were: "
+                         "work on a copy (`x = x.clone()`) or with operations that make new tensors (`x * 2`).",
+    "too slow": "{name} did not finish within {limit:g} s on the check's small inputs, where the course's version "
+                "takes well under a second, so the check stopped it. Look for a loop that never ends (a `while` whose "
+                "condition never changes), or one over far more items than the inputs have.",
 }
+TIME_LIMIT_S = 20.0  # a check stops an answer after this long (Unix, in the main thread: where a kernel runs cells)
 
 
 class CheckFailed(AssertionError):
@@ -62,6 +71,34 @@ class CheckFailed(AssertionError):
 
 class _Blank(Exception):
     """The answer still raises ``NotImplementedError``."""
+
+
+class _TimeUp(BaseException):
+    """The time limit of a check ran out. A BaseException, so that an answer's ``except Exception`` cannot catch it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise ``_TimeUp`` in the code that runs inside, once ``seconds`` have passed (a SIGALRM timer). Where no such
+    timer exists (Windows, a thread other than the main one), there is no limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def time_up(signum, frame):
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, time_up)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _ordinal(i: int) -> str:
+    return ("first", "second", "third", "fourth", "fifth")[i] if i < 5 else f"#{i + 1}"
 
 
 def _describe(value: Any) -> str:
@@ -141,6 +178,14 @@ class Trial:
     def __init__(self, check: Check, answer: Any):
         self.check = check
         self.answer = answer
+        self.changed: list[str] = []  # the tensors given to the answer that it changed in place, described
+
+    def _record_changes(self, given: list[tuple[str, torch.Tensor, torch.Tensor]]) -> None:
+        for which, tensor, before in given:
+            same = tensor.shape == before.shape and torch.allclose(tensor.detach(), before, rtol=1e-5, atol=1e-6,
+                                                                   equal_nan=True)
+            if not same and which not in self.changed:
+                self.changed.append(which)
 
     def fail(self, key: str, **values) -> CheckFailed:
         """The ``CheckFailed`` for the hint ``key``, its template filled with ``values`` (raise it)."""
@@ -156,6 +201,10 @@ class Trial:
         watched = {**self.check.forbidden, **dict.fromkeys(self.check.references, "")}
         spy = _Watch(watched) if watch and watched else None
         ops = _OpWatch(self.check.forbidden_ops) if watch and self.check.forbidden_ops else contextlib.nullcontext()
+        given = [(f"its {_ordinal(i)} argument ({_describe(a)})", a, a.detach().clone())
+                 for i, a in enumerate(args) if torch.is_tensor(a)]
+        given += [(f"its argument {k} ({_describe(a)})", a, a.detach().clone())
+                  for k, a in kwargs.items() if torch.is_tensor(a)]
         previous = sys.getprofile()
         if spy is not None:
             sys.setprofile(spy)
@@ -175,6 +224,7 @@ class Trial:
         finally:
             if spy is not None:
                 sys.setprofile(previous)
+            self._record_changes(given)
         if spy is not None and spy.seen:
             fn = spy.seen[0]
             if fn in self.check.references:
@@ -246,10 +296,19 @@ class Check:
         with warnings.catch_warnings(record=True) as caught, torch.random.fork_rng(devices=[]):
             warnings.simplefilter("always")
             try:
-                self._run(trial)
+                with _time_limit(TIME_LIMIT_S):
+                    self._run(trial)
                 result = None
-            except (_Blank, CheckFailed) as err:
+            except _Blank as err:
                 result = err
+            except CheckFailed as err:
+                # a verdict reached on inputs the answer changed is not about the answer's result: say what it did
+                # (hints about a change it made have keys that start with "changed")
+                changed = trial.changed and not err.key.startswith("changed")
+                result = CheckFailed("✗ " + GENERIC_HINTS["changed its input"].format(
+                    name=self.name, which=" and ".join(trial.changed)), "changed its input") if changed else err
+            except _TimeUp:
+                result = trial.fail("too slow", limit=TIME_LIMIT_S)
             except Exception as err:  # the check's own code could not handle the answer: say so, do not crash
                 result = trial.fail("unexpected", error=f"{type(err).__name__}: {err}")
         for warning in {str(w.message) for w in caught}:
