@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
 from pathlib import Path
 
@@ -93,9 +94,17 @@ def load(path: Path, name: str, config: dict | None = None, added: dict | None =
         raise CheckpointError(f"no checkpoint at {path}; {remake}.")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as err:
-        raise CheckpointError(f"{path.name} is not a readable coursekit checkpoint ({str(err).splitlines()[0]}); "
-                              f"{remake}.") from err
+    except pickle.UnpicklingError as err:
+        # torch's own message advises weights_only=False: never, for a file of unknown origin (it may run code)
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+        what = (f"holds Python objects ({found[1]}) other than tensors, numbers and strings, which coursekit does not "
+                "unpickle (unpickling can run any code). It is not a coursekit checkpoint" if found else
+                "is not a readable coursekit checkpoint (corrupt, or another kind of file)")
+        raise CheckpointError(f"{path.name} {what}; {remake}.") from None
+    except (RuntimeError, EOFError, OSError) as err:
+        reason = "it is empty, 0 bytes: a copy or a download cut short?" if path.stat().st_size == 0 else \
+            (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CheckpointError(f"{path.name} is not a readable coursekit checkpoint ({reason}); {remake}.") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a coursekit checkpoint (a bare state_dict or another program's "
                               f"file?); {remake}.")

@@ -83,6 +83,20 @@ def test_checkpoint_round_trip_and_refusals(tmp_path):
         checkpoints.load(tmp_path / "junk.pt", "digit_cnn")
     with pytest.raises(CheckpointError, match="python -m coursekit.train digit_cnn"):
         checkpoints.load(tmp_path / "missing.pt", "digit_cnn")
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(CheckpointError, match="empty, 0 bytes"):  # was an IndexError from the error handler
+        checkpoints.load(tmp_path / "empty.pt", "digit_cnn")
+
+
+class _Payload:  # an object a pickle would build, and could run code while building
+    pass
+
+
+def test_a_checkpoint_holding_other_objects_is_refused_without_suggesting_to_unpickle_it(tmp_path):
+    torch.save({"format": checkpoints.FORMAT, "trap": _Payload()}, tmp_path / "trap.pt")
+    with pytest.raises(CheckpointError, match=r"holds Python objects \(.*_Payload\) .* does not unpickle") as err:
+        checkpoints.load(tmp_path / "trap.pt", "digit_cnn")
+    assert "weights_only" not in str(err.value) and err.value.__cause__ is None and err.value.__suppress_context__
 
 
 def test_orientation_selectivity_tells_gabors_from_noise():
