@@ -138,3 +138,32 @@ def test_load_refuses_unknown_names_and_sources():
         ck.data.load("scenes", source="real")
     with pytest.raises(ValueError, match="no embedded dataset"):
         ck.data.load("fashion", source="embedded")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(name="photos", n=10**9), r"n=1,000,000,000 images of 64 px from photos would take 45,776.4 GiB; at most "
+                                   r"87,381 fit"),
+    (dict(name="digits", n=10**12), r"at most 1,369,568 fit in the 4 GiB one load may take"),
+    (dict(name="spirals", n=10**9), r"n=1,000,000,000 points from spirals would take"),
+    (dict(name="digits", n=0), "n must be a positive integer"),
+    (dict(name="digits", n=2.5), "n must be a positive integer"),
+    (dict(name="digits", seed=-1), "seed must be a non-negative integer, got -1"),
+    (dict(name="photos", size=0), "size must be a positive number of pixels, or None .* got 0"),
+    (dict(name="photos", size=-8), "size must be a positive number of pixels, or None .* got -8"),
+    (dict(name="digits", size=64), r"digits images are 28×28: size cannot change that"),
+    (dict(name="fashion", size=32), r"fashion images are 28×28"),
+    (dict(name="moons", size=16), "a set of 2-D points, not images"),
+])
+def test_load_refuses_arguments_it_cannot_honour_up_front(kwargs, message):
+    """A billion photos used to allocate 8 GB for 26 s before a raw allocator error; size=0 meant the default."""
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(ValueError, match=message):
+        ck.data.load(**kwargs, source="embedded" if kwargs["name"] != "fashion" else "auto")
+    assert time.monotonic() - start < 1
+
+
+def test_load_says_when_there_are_fewer_images_than_asked(capsys):
+    data = ck.data.load("handwritten", n=5000)
+    assert len(data) == 1797 and "(n=5,000 asked for; the set has 1,797)" in capsys.readouterr().out

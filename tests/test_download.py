@@ -553,3 +553,27 @@ def test_read_image_shrinks_a_large_photo_while_reading_it(tmp_path):
                          check=True).stdout.split(")")
     assert out[0] + ")" == "(3, 768, 1024)"
     assert int(out[1]) < 200, f"reading the photo grew the process by {out[1]} MB"
+
+
+def test_a_corrupt_cached_mnist_is_named_as_such_not_as_missing(cache, capsys):
+    raw = cache / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for filename, _ in tvd.MNIST.resources:
+        (raw / filename.removesuffix(".gz")).write_bytes(b"not an idx file")
+    with pytest.raises(dl.DownloadError, match="in the data folder but cannot be read") as err:
+        ck.data.load("digits", source="real")
+    assert f"delete {cache / 'MNIST'}" in str(err.value) and "not cached" not in str(err.value)
+    assert not ck.data.load("digits", n=5).real
+    assert "MNIST unavailable: it is in the data folder but cannot be read" in capsys.readouterr().out
+
+
+def test_a_read_only_cache_is_not_told_to_download_into_itself(tiny_mnist, cache, monkeypatch):
+    """A class's shared data folder that students cannot write to (simulated: the tests may run as root, who can)."""
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(cache))
+
+    monkeypatch.setattr(dl.tempfile, "mkstemp", refused)
+    with pytest.raises(dl.DownloadError, match="cannot be written to the data folder") as err:
+        ck.data.load("digits", source="real")
+    assert "Set COURSEKIT_DATA to a folder you can write to" in str(err.value)
+    assert "To get it by hand" not in str(err.value)

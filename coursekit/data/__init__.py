@@ -24,9 +24,13 @@ The modules behind them can also be called directly, for example ``coursekit.dat
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from coursekit.data import digits, download, facades, images, photos, real, scenes, textures, toy
 from coursekit.data.download import DownloadError, Unreachable
@@ -35,6 +39,17 @@ SOURCES = ("auto", "embedded", "real")
 NAMES = ("digits", "handwritten", "fashion", "natural", "photos", "textures", "scenes", "facades", "edges2photos",
          "spirals", "moons", "ring")
 REAL_NAMES = {"digits": "MNIST", "fashion": "Fashion-MNIST", "natural": "CIFAR-10", "facades": "CMP Facades"}
+# What the size argument can do: the sets whose images have one size, and the point sets, which have none.
+FIXED_SIZE = {"digits": 28, "handwritten": 28, "fashion": 28}
+POINT_SETS = ("spirals", "moons", "ring")
+# Bytes per pixel of what load returns (images, targets, label maps), and the default side, to refuse up front an n
+# that cannot fit: a billion photos used to allocate 8 GB for 26 s before a raw allocator error.
+BYTES_PER_PIXEL = {"digits": 4, "handwritten": 4, "fashion": 4, "natural": 12, "photos": 12, "textures": 12,
+                   "scenes": 20, "facades": 32, "edges2photos": 24}
+DEFAULT_SIDE = {"natural": 32, "photos": 64, "textures": 64, "scenes": 64, "facades": 128, "edges2photos": 64}
+MAX_BYTES = 4 << 30  # the most one load may allocate
+
+CACHED_AS = {"digits": "MNIST", "fashion": "FashionMNIST", "natural": "cifar10", "facades": "facades"}
 HOW_TO_GET = {
     "digits": "download the four files of MNIST (train/t10k images and labels, .gz) into {cache}/MNIST/raw/",
     "fashion": "download the four files of Fashion-MNIST (.gz) into {cache}/FashionMNIST/raw/",
@@ -86,8 +101,12 @@ def _load_real(name: str, split: str, n: int | None, size: int | None) -> ImageS
         which = f"{held_out} split" + (" (as the val split)" if split == "val" else "")
         if name == "natural":
             images, labels, classes = real.cifar10(held_out)
-            return ImageSet(name, _subset(images, n), _subset(labels, n), classes=classes,
-                            source=f"real: CIFAR-10 {which} (torchvision) {cache}", real=True)
+            images, resized = _subset(images, n), ""
+            if size is not None and size != images.shape[-1]:  # the embedded stand-in is made at any size
+                images = F.interpolate(images, size=(size, size), mode="bilinear", antialias=True).clamp(0, 1)
+                resized = f", resized from 32 to {size} px"
+            return ImageSet(name, images, _subset(labels, n), classes=classes,
+                            source=f"real: CIFAR-10 {which} (torchvision){resized} {cache}", real=True)
         images, labels = real.mnist_like("MNIST" if name == "digits" else "FashionMNIST", held_out)
         return ImageSet(name, _subset(images, n), _subset(labels, n), classes=tuple("0123456789"),
                         source=f"real: {REAL_NAMES[name]} {which} (torchvision) {cache}", real=True)
@@ -97,6 +116,28 @@ def _load_real(name: str, split: str, n: int | None, size: int | None) -> ImageS
                         classes=facades.CLASSES, source=f"real: CMP Facades (pix2pix) {split} split {cache}",
                         real=True)
     raise ValueError(f"{name!r} has no real dataset; use source='embedded' or 'auto'.")
+
+
+def _why_not_real(name: str, err: Exception) -> tuple[str, str]:
+    """Why the real dataset ``name`` could not be had, on one line, and what to do about it."""
+    message = " ".join(str(err).split()).rstrip(".")
+    message = f"{type(err).__name__}: {message}" if message and not isinstance(err, OSError | DownloadError) else \
+        message or type(err).__name__
+    cache = os.environ.get("COURSEKIT_DATA") or "the data folder"
+    with contextlib.suppress(RuntimeError):
+        cache = str(real.data_dir())
+    if isinstance(err, Unreachable):
+        return f"is not cached, and there is no network ({message})", f"To get it by hand, {HOW_TO_GET[name].format(cache=cache)}, then run this again"
+    if isinstance(err, PermissionError) or (isinstance(err, RuntimeError) and "cannot be created" in message):
+        return (f"cannot be written to the data folder, {cache} ({message})",
+                "Set COURSEKIT_DATA to a folder you can write to (COURSEKIT_DATA=~/coursekit-data), or ask whoever "
+                f"manages {cache} to load it there once")
+    if isinstance(err, DownloadError):
+        return (f"is not cached and could not be downloaded: {message}",
+                f"To get it by hand, {HOW_TO_GET[name].format(cache=cache)}, then run this again")
+    return (f"is in the data folder but cannot be read ({message})",
+            f"A cached file is corrupt or from another version: delete {Path(cache) / CACHED_AS[name]} (coursekit "
+            "made it) and run this again to download it afresh")
 
 
 def _load_embedded(name: str, split: str, n: int | None, size: int | None, seed: int) -> ImageSet:
@@ -180,31 +221,50 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
         raise ValueError(f"source must be one of {SOURCES}, got {source!r}.")
     if split not in ("train", "test", "val"):
         raise ValueError(f"split must be 'train', 'test' or 'val', got {split!r}.")
-    if n is not None and (not isinstance(n, int) or n < 1):
-        raise ValueError(f"n must be a positive integer or None, got {n!r}.")
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"n must be a positive integer or None (the dataset's default), got {n!r}.")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    if size is not None:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"size must be a positive number of pixels, or None for the dataset's default, got "
+                             f"{size!r}.")
+        if name in POINT_SETS:
+            raise ValueError(f"{name} is a set of 2-D points, not images: it has no size; leave size out.")
+        if name in FIXED_SIZE and size != FIXED_SIZE[name]:
+            side = FIXED_SIZE[name]
+            raise ValueError(f"{name} images are {side}×{side}: size cannot change that. Leave size out and resize "
+                             "after loading if you need to, e.g. F.interpolate(data.images, size=(64, 64), "
+                             "mode='bilinear', antialias=True).")
+    if n is not None:
+        side = FIXED_SIZE.get(name) or size or DEFAULT_SIDE.get(name, 1)
+        per_item = 24 if name in POINT_SETS else BYTES_PER_PIXEL[name] * side * side
+        if n * per_item > MAX_BYTES:
+            what = "points" if name in POINT_SETS else f"images of {side} px"
+            raise ValueError(f"n={n:,} {what} from {name} would take {n * per_item / 2**30:,.1f} GiB; at most "
+                             f"{MAX_BYTES // per_item:,} fit in the {MAX_BYTES / 2**30:g} GiB one load may take. Ask "
+                             "for fewer, or draw several sets with different seeds.")
 
     note = ""
     result = None
     if source in ("auto", "real") and name in REAL_NAMES:
         try:
             result = _load_real(name, split, n, size)
-        except (DownloadError, OSError, RuntimeError) as err:
+        except Exception as err:  # the network, the cache, or a cached file torchvision cannot parse
+            reason, advice = _why_not_real(name, err)
             if source == "real":
-                how = HOW_TO_GET[name].format(cache=real.data_dir())
-                raise DownloadError(
-                    f"{REAL_NAMES[name]} is not cached and could not be downloaded: {err}\n"
-                    f"To get it by hand, {how}, then run this again; or use source='embedded'."
-                ) from err
-            # what went wrong, on the one line load prints: the network, or the download's or the cache's own message
-            reason = "no network" if isinstance(err, Unreachable) else " ".join(str(err).split()).rstrip(".")
+                raise DownloadError(f"{REAL_NAMES[name]} {reason}.\n{advice}; or use source='embedded'.") from err
+            reason = "no network" if isinstance(err, Unreachable) else f"it {reason}"
             note = f" ({REAL_NAMES[name]} unavailable: {reason}; embedded stand-in used)"
     elif source == "real":
         raise ValueError(f"{name!r} has no real dataset to download; use source='embedded' or 'auto'.")
     if result is None:
         result = _load_embedded(name, split, n, size, seed)
-        if note:
-            result = ImageSet(result.name, result.images, result.labels, result.targets, result.classes,
-                              result.source + note, result.real)
+    if n is not None and len(result) < n:
+        note += f" (n={n:,} asked for; the set has {len(result):,})"
+    if note:
+        result = ImageSet(result.name, result.images, result.labels, result.targets, result.classes,
+                          result.source + note, result.real)
     if verbose:
         print(f"data · {name} · {result.source}")
     return result
