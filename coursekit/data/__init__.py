@@ -126,15 +126,15 @@ def _why_not_real(name: str, err: Exception) -> tuple[str, str]:
     cache = os.environ.get("COURSEKIT_DATA") or "the data folder"
     with contextlib.suppress(RuntimeError):
         cache = str(real.data_dir())
+    by_hand = f"To get it by hand, {HOW_TO_GET[name].format(cache=cache)}, then run this again"
     if isinstance(err, Unreachable):
-        return f"is not cached, and there is no network ({message})", f"To get it by hand, {HOW_TO_GET[name].format(cache=cache)}, then run this again"
+        return f"is not cached, and there is no network ({message})", by_hand
     if isinstance(err, PermissionError) or (isinstance(err, RuntimeError) and "cannot be created" in message):
         return (f"cannot be written to the data folder, {cache} ({message})",
                 "Set COURSEKIT_DATA to a folder you can write to (COURSEKIT_DATA=~/coursekit-data), or ask whoever "
                 f"manages {cache} to load it there once")
     if isinstance(err, DownloadError):
-        return (f"is not cached and could not be downloaded: {message}",
-                f"To get it by hand, {HOW_TO_GET[name].format(cache=cache)}, then run this again")
+        return f"is not cached and could not be downloaded: {message}", by_hand
     return (f"is in the data folder but cannot be read ({message})",
             f"A cached file is corrupt or from another version: delete {Path(cache) / CACHED_AS[name]} (coursekit "
             "made it) and run this again to download it afresh")
