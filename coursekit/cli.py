@@ -199,6 +199,40 @@ def _bench(args) -> int:
     return {"data": _bench_data, "pixelcnn": _bench_pixelcnn, "style": _bench_style}[args.what]()
 
 
+def _seconds(text: str) -> int:
+    """An argparse type: a positive whole number of seconds."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number of seconds, got {text!r}")
+    return value
+
+
+def _blocking_file(path: Path) -> Path | None:
+    """The file that stands where ``path`` or one of its folders should be, if any."""
+    return next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+
+
+def _folder(text: str) -> Path:
+    """An argparse type: a folder to write into, which need not exist yet, but not a path through a file."""
+    path = Path(text).expanduser()
+    blocking = _blocking_file(path)
+    if blocking is not None:
+        raise argparse.ArgumentTypeError(f"{blocking} is a file, so {path} cannot be a folder; choose another path")
+    return path
+
+
+def _file(text: str) -> Path:
+    """An argparse type: a file to write, whose folder need not exist yet, but not a path through a file."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder; give the name of the file to write")
+    _folder(str(path.parent))
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description="Image generation with deep learning: the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,23 +244,26 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("notebook", help="a notebook number such as 01, its file name, or 'all'")
     p_run.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
     p_run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
-    p_run.add_argument("--out", default=str(PROJECT_ROOT / "build"), help="output folder (default: build/)")
-    p_run.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run (default: 1800)")
+    p_run.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
+                       help="output folder (default: build/)")
+    p_run.add_argument("--timeout", type=_seconds, default=1800, help="seconds one cell may run (default: 1800)")
     p_run.set_defaults(func=_run)
 
     p_student = sub.add_parser("student", help="write the student versions (nbgrader) to build/student/")
     p_student.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
-    p_student.add_argument("--out", default=str(PROJECT_ROOT / "build" / "student"), help="output folder")
+    p_student.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build" / "student"),
+                           help="output folder")
     p_student.set_defaults(func=_student)
 
     p_course = sub.add_parser("course", help="make an nbgrader course folder with one assignment per notebook")
-    p_course.add_argument("folder", help="the course folder (created if missing; its source/ is updated)")
+    p_course.add_argument("folder", type=_folder,
+                          help="the course folder (created if missing; its source/ is updated)")
     p_course.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
     p_course.set_defaults(func=_course)
 
     p_slides = sub.add_parser("slides", help="write reveal.js decks to build/slides/ (with figures once executed)")
     p_slides.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
-    p_slides.add_argument("--out", default=str(PROJECT_ROOT / "build"),
+    p_slides.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
                           help="build folder: decks go to OUT/slides/, executed notebooks are read from OUT/executed/")
     p_slides.set_defaults(func=_slides)
 
@@ -234,12 +271,14 @@ def main(argv: list[str] | None = None) -> int:
                                            "slides, and a summary table")
     p_build.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
     p_build.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
-    p_build.add_argument("--out", default=str(PROJECT_ROOT / "build"), help="output folder (default: build/)")
-    p_build.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run (default: 1800)")
+    p_build.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
+                         help="output folder (default: build/)")
+    p_build.add_argument("--timeout", type=_seconds, default=1800, help="seconds one cell may run (default: 1800)")
     p_build.set_defaults(func=_build)
 
     p_gallery = sub.add_parser("gallery", help="write a PNG of samples of every embedded dataset")
-    p_gallery.add_argument("--out", default=str(PROJECT_ROOT / "build" / "gallery.png"), help="the PNG to write")
+    p_gallery.add_argument("--out", type=_file, default=str(PROJECT_ROOT / "build" / "gallery.png"),
+                           help="the PNG to write")
     p_gallery.add_argument("--seed", type=int, default=0)
     p_gallery.set_defaults(func=_gallery)
 

@@ -129,3 +129,25 @@ def test_a_slider_does_not_wipe_what_its_cell_printed_before_it(tmp_path):
     assert outputs[0].output_type == "stream" and outputs[0].text == "plain call\n"
     assert not any("from the slider" in o.get("text", "") for o in outputs), "the slider's output stays in the widget"
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "01", "--timeout", "0"], "--timeout: must be a positive whole number of seconds, got '0'"),
+    (["run", "01", "--timeout", "-5"], "--timeout: must be a positive whole number of seconds, got '-5'"),
+    (["build", "01", "--timeout", "ten"], "--timeout: must be a positive whole number of seconds, got 'ten'"),
+    (["run", "01", "--out", "{file}/build"], "{file} is a file, so {file}/build cannot be a folder"),
+    (["student", "01", "--out", "{file}"], "{file} is a file, so {file} cannot be a folder"),
+    (["course", "{file}/course"], "{file} is a file, so {file}/course cannot be a folder"),
+    (["gallery", "--out", "{folder}"], "{folder} is a folder; give the name of the file to write"),
+])
+def test_cli_refuses_a_timeout_or_an_output_path_it_cannot_use(tmp_path, capsys, argv, message):
+    """Before: --timeout 0 and -5 were accepted, and --out through a file ended in a raw traceback."""
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    names = {"file": str(file), "folder": str(tmp_path)}
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([a.format(**names) for a in argv])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert message.format(**names) in err and "Traceback" not in err
+    assert file.read_text() == "mine"

@@ -205,3 +205,12 @@ def test_the_lab_frame_states_what_the_notebook_grades_and_asks(number):
         (number, stated_lines, facts["solution lines"])
     closing = "\n".join(c.source for c in cells[-3:])
     assert "## What you learned" in closing and "## References" in closing and "](http" in closing
+
+
+@pytest.mark.parametrize("number", list(NOTEBOOKS))
+def test_a_notebook_leaves_no_temporary_folder_behind(number):
+    """A run of a notebook leaves nothing in the system's temporary folder: a folder made there is removed (a
+    ``with tempfile.TemporaryDirectory()`` block), never left by ``mkdtemp`` or ``mkstemp`` (06 left one per run)."""
+    code = "\n".join(c.source for c in nbformat.read(NOTEBOOKS[number], as_version=4).cells if c.cell_type == "code")
+    for leaky in ("mkdtemp(", "mkstemp(", "NamedTemporaryFile(delete=False"):
+        assert leaky not in code, f"{number} calls {leaky}: use `with tempfile.TemporaryDirectory() as folder:`"
