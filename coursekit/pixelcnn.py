@@ -92,9 +92,10 @@ class MaskedConv2d(nn.Conv2d):
         return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)  # w ⊙ mask
 
 
-def _check_input(x: torch.Tensor, labels: torch.Tensor | None, classes: int) -> None:
+def _check_input(x: torch.Tensor, labels: torch.Tensor | None, classes: int, no_class: bool = False) -> None:
     """Refuse, with a message, what a PixelCNN cannot model: anything but binary images (N, 1, H, W) in [0, 1], and
-    labels outside 0 … classes − 1 (for a conditional model)."""
+    labels outside 0 … classes − 1 (for a conditional model; ``no_class`` also allows ``classes``, the "no class"
+    token that training swaps in for some labels)."""
     if x.ndim != 4 or x.shape[1] != 1:
         raise ValueError(f"a PixelCNN models binary images shaped (N, 1, H, W), got {tuple(x.shape)}; keep one "
                          "channel and threshold it, e.g. (gray > 0.5).float().")
@@ -103,8 +104,9 @@ def _check_input(x: torch.Tensor, labels: torch.Tensor | None, classes: int) -> 
         if labels.shape != (len(x),) or torch.is_floating_point(labels):
             raise ValueError(f"labels must be one integer class per image, shaped ({len(x)},), got "
                              f"{tuple(labels.shape)} {labels.dtype}.")
-        if len(labels) and (labels.min() < 0 or labels.max() >= classes):
-            raise ValueError(f"labels must be classes 0 to {classes - 1}, got values in [{labels.min().item()}, "
+        if len(labels) and (labels.min() < 0 or labels.max() > classes - 1 + no_class):
+            allowed = f"0 to {classes - 1}" + (f" ({classes}: no class)" if no_class else "")
+            raise ValueError(f"labels must be classes {allowed}, got values in [{labels.min().item()}, "
                              f"{labels.max().item()}]; pass labels=None to sample without a class.")
 
 
@@ -242,7 +244,7 @@ class GatedPixelCNN(nn.Module):
         return [layer.class_bias(labels) for layer in self.layers]
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        _check_input(x, labels, self.config.classes)
+        _check_input(x, labels, self.config.classes, no_class=True)
         v, h = x, x
         for layer, cond in zip(self.layers, self._conditions(labels, len(x))):
             v, h = layer(v, h, cond)
@@ -335,6 +337,7 @@ def sample(model: nn.Module, n: int, size: int = 28, labels: torch.Tensor | None
         model.eval()
         u = _uniforms((n, 1, size, size), generator, uniforms)
         x = torch.zeros(n, 1, size, size) if known is None else known.clone()
+        _check_input(x, labels, getattr(getattr(model, "config", None), "classes", 0))
         keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
         snapshots = {}
         for i in range(size):

@@ -62,8 +62,8 @@ def test_the_pixelcnn_refuses_0_255_colour_images_and_unknown_labels(gated):
         gated(digits * 255)
     with pytest.raises(ValueError, match=r"binary images shaped \(N, 1, H, W\), got \(2, 3, 8, 8\)"):
         gated(digits.expand(-1, 3, -1, -1))
-    with pytest.raises(ValueError, match="labels must be classes 0 to 9, got values in \\[3, 10\\]"):
-        gated(digits, torch.tensor([3, 10]))
+    with pytest.raises(ValueError, match=r"labels must be classes 0 to 9 \(10: no class\), got values in \[3, 11\]"):
+        gated(digits, torch.tensor([3, 11]))
     with pytest.raises(ValueError, match="one integer class per image"):
         gated(digits, torch.tensor([3.0, 1.0]))
     masked = pixelcnn.MaskedPixelCNN(channels=4, layers=1)
@@ -91,3 +91,14 @@ def test_sample_cached_checks_its_labels(gated):
 def test_as_rgb_refuses_nan_and_values_outside_0_1(bad, message):
     with pytest.raises(ValueError, match=message):
         as_rgb(bad, name="the image")
+
+
+def test_a_conditional_pixelcnn_still_trains_with_its_no_class_token(gated):
+    """Training swaps some labels for "no class" (the index `classes`): the model takes it, sampling does not."""
+    digits = (torch.rand(8, 1, 8, 8, generator=torch.Generator().manual_seed(0)) > 0.5).float()
+    optimizer = torch.optim.Adam(gated.parameters(), lr=1e-3)
+    step = pixelcnn.train_step(gated, optimizer, digits, torch.arange(8), drop_labels=1.0)
+    assert step["nll"] > 0
+    assert gated(digits[:1], torch.tensor([10])).shape == (1, 1, 8, 8)
+    with pytest.raises(ValueError, match=r"labels must be classes 0 to 9, got values in \[10, 10\]"):
+        pixelcnn.sample(gated, 1, size=4, labels=torch.tensor([10]))

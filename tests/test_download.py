@@ -392,7 +392,9 @@ def test_two_processes_on_an_empty_cache_both_get_the_facades(tiny_facades, tmp_
                                       stderr=subprocess.PIPE, text=True) for _ in range(2)]
             outs = [p.communicate(timeout=120) for p in procs]
             for p, (out, err) in zip(procs, outs):
-                assert p.returncode == 0 and out.strip() == "1 True", f"trial {trial}: {err[-2000:]}"
+                assert p.returncode == 0 and out.strip().splitlines()[-1] == "1 True", f"trial {trial}: {err[-2000:]}"
+            waited = [out for out, _ in outs if "waiting for another process that is putting facades" in out]
+            assert len(waited) <= 1  # the one that came second says why it waits
             assert _leftovers(tmp_path / f"cache{trial}") == []
     finally:
         _Handler.delay = 0
@@ -404,10 +406,11 @@ def _modes(folder):
 
 def test_what_the_cache_holds_is_readable_by_the_group_and_others(tiny_mnist, tiny_facades, cache):
     """A class on one hub shares one COURSEKIT_DATA: every file and folder the course writes there can be read (and
-    every folder entered) by the other users, with the usual umask 022."""
+    every folder entered) by the other users, even under a private umask (077)."""
     import stat
 
-    old = os.umask(0o022)
+    cache.mkdir(parents=True, mode=0o755)  # the class's folder, made by its instructor
+    old = os.umask(0o077)
     try:
         ck.data.load("digits", source="real", verbose=False)
         ck.data.load("facades", source="real", size=64, verbose=False)
@@ -562,7 +565,7 @@ def test_a_corrupt_cached_mnist_is_named_as_such_not_as_missing(cache, capsys):
         (raw / filename.removesuffix(".gz")).write_bytes(b"not an idx file")
     with pytest.raises(dl.DownloadError, match="in the data folder but cannot be read") as err:
         ck.data.load("digits", source="real")
-    assert f"delete {cache / 'MNIST'}" in str(err.value) and "not cached" not in str(err.value)
+    assert f"move {cache / 'MNIST'} aside" in str(err.value) and "not cached" not in str(err.value)
     assert not ck.data.load("digits", n=5).real
     assert "MNIST unavailable: it is in the data folder but cannot be read" in capsys.readouterr().out
 
@@ -577,3 +580,18 @@ def test_a_read_only_cache_is_not_told_to_download_into_itself(tiny_mnist, cache
         ck.data.load("digits", source="real")
     assert "Set COURSEKIT_DATA to a folder you can write to" in str(err.value)
     assert "To get it by hand" not in str(err.value)
+
+
+def test_fashion_offline_in_auto_says_why_and_that_it_has_no_stand_in(cache, monkeypatch):
+    monkeypatch.setattr(tvd.FashionMNIST, "mirrors", [UNREACHABLE])
+    with pytest.raises(dl.DownloadError, match="(?s)no network.*Fashion-MNIST has no embedded stand-in") as err:
+        ck.data.load("fashion", source="auto", verbose=False)
+    assert "To get it by hand" in str(err.value)
+
+
+def test_a_facades_folder_with_a_corrupt_image_is_refused_and_left(tiny_facades, cache):
+    _unpack(_facades_pack(tiny_facades), cache)
+    (cache / "facades" / "train" / "1.jpg").write_bytes(b"\xff\xd8 not a whole jpeg")
+    with pytest.raises(dl.DownloadError, match="1.jpg is not a readable JPEG"):
+        ck.data.load("facades", source="real", size=64, verbose=False)
+    assert (cache / "facades" / "train" / "1.jpg").read_bytes() == b"\xff\xd8 not a whole jpeg"

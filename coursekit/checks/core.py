@@ -58,6 +58,8 @@ GENERIC_HINTS = {
                 "takes well under a second, so the check stopped it. Look for a loop that never ends (a `while` whose "
                 "condition never changes), or one over far more items than the inputs have.",
 }
+# verdicts about what the answer's code did, not about its result: a change to the inputs does not explain them
+_ABOUT_THE_CODE = ("raised", "forbidden", "calls the reference", "too slow")
 TIME_LIMIT_S = 20.0  # a check stops an answer after this long (Unix, in the main thread: where a kernel runs cells)
 
 
@@ -79,22 +81,32 @@ class _TimeUp(BaseException):
 
 @contextlib.contextmanager
 def _time_limit(seconds: float):
-    """Raise ``_TimeUp`` in the code that runs inside, once ``seconds`` have passed (a SIGALRM timer). Where no such
-    timer exists (Windows, a thread other than the main one), there is no limit."""
+    """Raise ``_TimeUp`` in the code that runs inside, once ``seconds`` have passed, and again every half second until
+    it ends (a SIGALRM timer). Where no such timer exists (Windows, a thread other than the main one), there is no
+    limit."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
+    running = [True]
+
     def time_up(signum, frame):
-        raise _TimeUp
+        if running[0]:
+            raise _TimeUp
 
     previous = signal.signal(signal.SIGALRM, time_up)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)  # then every 0.5 s: an `except:` that caught one gets another
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        while True:  # an alarm may land in here too: clean up whatever happens
+            try:
+                running[0] = False  # from here on, an alarm does nothing
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except _TimeUp:
+                continue
 
 
 def _ordinal(i: int) -> str:
@@ -304,7 +316,7 @@ class Check:
             except CheckFailed as err:
                 # a verdict reached on inputs the answer changed is not about the answer's result: say what it did
                 # (hints about a change it made have keys that start with "changed")
-                changed = trial.changed and not err.key.startswith("changed")
+                changed = trial.changed and not err.key.startswith("changed") and err.key not in _ABOUT_THE_CODE
                 result = CheckFailed("✗ " + GENERIC_HINTS["changed its input"].format(
                     name=self.name, which=" and ".join(trial.changed)), "changed its input") if changed else err
             except _TimeUp:

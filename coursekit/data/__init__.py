@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +50,10 @@ BYTES_PER_PIXEL = {"digits": 4, "handwritten": 4, "fashion": 4, "natural": 12, "
 DEFAULT_SIDE = {"natural": 32, "photos": 64, "textures": 64, "scenes": 64, "facades": 128, "edges2photos": 64}
 MAX_BYTES = 4 << 30  # the most one load may allocate
 
+EMBEDDED_NAMES = tuple(n for n in NAMES if n != "fashion")
+# What a real dataset that cannot be had raises: the network and the cache (DownloadError, OSError, RuntimeError), or
+# a cached file that torchvision cannot parse (an assertion in its MNIST reader, a pickle error or EOF in CIFAR-10's)
+_UNAVAILABLE = (DownloadError, OSError, RuntimeError, AssertionError, EOFError, pickle.UnpicklingError)
 CACHED_AS = {"digits": "MNIST", "fashion": "FashionMNIST", "natural": "cifar10", "facades": "facades"}
 HOW_TO_GET = {
     "digits": "download the four files of MNIST (train/t10k images and labels, .gz) into {cache}/MNIST/raw/",
@@ -134,10 +139,10 @@ def _why_not_real(name: str, err: Exception) -> tuple[str, str]:
                 "Set COURSEKIT_DATA to a folder you can write to (COURSEKIT_DATA=~/coursekit-data), or ask whoever "
                 f"manages {cache} to load it there once")
     if isinstance(err, DownloadError):
-        return f"is not cached and could not be downloaded: {message}", by_hand
+        return f"could not be downloaded or read: {message}", by_hand
     return (f"is in the data folder but cannot be read ({message})",
-            f"A cached file is corrupt or from another version: delete {Path(cache) / CACHED_AS[name]} (coursekit "
-            "made it) and run this again to download it afresh")
+            f"A cached file is corrupt or from another version: move {Path(cache) / CACHED_AS[name]} aside (or delete "
+            "it, if coursekit made it) and run this again to download it afresh")
 
 
 def _load_embedded(name: str, split: str, n: int | None, size: int | None, seed: int) -> ImageSet:
@@ -250,10 +255,12 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
     if source in ("auto", "real") and name in REAL_NAMES:
         try:
             result = _load_real(name, split, n, size)
-        except Exception as err:  # the network, the cache, or a cached file torchvision cannot parse
+        except _UNAVAILABLE as err:  # the network, the cache, or a cached file torchvision cannot parse
             reason, advice = _why_not_real(name, err)
-            if source == "real":
-                raise DownloadError(f"{REAL_NAMES[name]} {reason}.\n{advice}; or use source='embedded'.") from err
+            if source == "real" or name not in EMBEDDED_NAMES:
+                fallback = "or use source='embedded'" if name in EMBEDDED_NAMES else \
+                    f"{REAL_NAMES[name]} has no embedded stand-in"
+                raise DownloadError(f"{REAL_NAMES[name]} {reason}.\n{advice}; {fallback}.") from err
             reason = "no network" if isinstance(err, Unreachable) else f"it {reason}"
             note = f" ({REAL_NAMES[name]} unavailable: {reason}; embedded stand-in used)"
     elif source == "real":

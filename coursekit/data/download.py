@@ -73,28 +73,51 @@ def share(path: Path) -> Path:
     return path
 
 
+def make_folder(path: Path) -> Path:
+    """Create the folder ``path`` and its missing parents, each readable and enterable by the group and others
+    whatever the umask (see ``share``). Returns ``path``."""
+    path = Path(path)
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for folder in missing:
+        with contextlib.suppress(OSError):  # made by another user at the same moment: theirs to set
+            os.chmod(folder, folder.stat().st_mode | 0o055)
+    return path
+
+
 @contextlib.contextmanager
 def cache_lock(cache: Path, name: str):
     """Hold an exclusive lock named ``name`` in the folder ``cache`` (a file in its ``.locks/``) while an entry of the
-    cache is made, so that processes that make the same entry at once take turns; the second then finds the first
-    one's finished entry. Unix only (fcntl); elsewhere, or in a cache this user cannot write to, no lock is taken,
-    and the atomic renames still keep the cache whole."""
+    cache is made, so that processes that make the same entry at once take turns; the second says that it waits, then
+    finds the first one's finished entry. Unix only (fcntl); elsewhere, in a cache this user cannot write to, or on a
+    file system that refuses the lock, no lock is taken, and the atomic renames still keep the cache whole."""
     try:
         import fcntl
     except ImportError:  # Windows
         yield
         return
+    path = Path(cache) / ".locks" / f"{name}.lock"
+    fd = None
+    with contextlib.suppress(OSError):  # a cache this user cannot write to: nothing can be made in it anyway
+        make_folder(path.parent)
+    for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):  # for writing where possible: NFS locks need it
+        with contextlib.suppress(OSError):
+            fd = os.open(path, flags, 0o644)
+            break
+    if fd is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another process that is putting {name} into {cache} …", flush=True)
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: go on without one
+            pass
     try:
-        (Path(cache) / ".locks").mkdir(exist_ok=True)
-        fd = os.open(Path(cache) / ".locks" / f"{name}.lock", os.O_RDONLY | os.O_CREAT, 0o644)
-    except OSError:  # a read-only cache: nothing can be made in it anyway
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
-        os.close(fd)  # closing releases the lock
+        if fd is not None:
+            os.close(fd)  # closing releases the lock
 
 
 def _expected(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
@@ -114,8 +137,8 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
     A ``dest`` that already exists and matches its checksum is used as it is, without a download; one that does not
     match is refused and left in place (coursekit writes a file there only once it is verified, so someone else put
     it there). progress: show a tqdm bar (default: except in fast mode). Raises ``Unreachable`` when the host cannot
-    be reached and ``DownloadError`` for an interrupted transfer or a checksum mismatch; in every case no file is
-    left at ``dest`` or beside it.
+    be reached and ``DownloadError`` for an interrupted transfer or a checksum mismatch; in every case nothing is
+    left beside ``dest``, and ``dest`` is either the verified file or what was there before.
     """
     dest = Path(dest)
     expected = _expected(sha256, md5)
@@ -125,7 +148,7 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
         raise DownloadError(f"{dest} is there already but does not have the expected {expected[0]} checksum: it is "
                             "corrupt, or another version of the file. coursekit leaves it as it is: delete or move "
                             "it, then run this again to download it.")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(dest.parent)
     digest = hashlib.new(expected[0] if expected else "sha256")
     fd, partial_name = tempfile.mkstemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent)
     partial = Path(partial_name)
@@ -222,7 +245,7 @@ def extract(archive: Path, dest: Path) -> Path:
     archive, dest = Path(archive), Path(dest)
     if dest.exists():
         return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(dest.parent)
     staging = Path(tempfile.mkdtemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent))
     try:
         if zipfile.is_zipfile(archive):

@@ -52,19 +52,29 @@ def read_image(source: str | Path, max_side: int | None = 1024, sha256: str | No
     path = _local(source, sha256)
     try:
         pixels, note, original = _decode(path, max_side)
-    except ValueError:
-        if str(source).startswith(("http://", "https://")):
+    except _Undecodable:
+        if str(source).startswith(("http://", "https://")) and sha256 is None:
             # the cached download: a transfer cut short without a length header or a checksum looks complete, so it
             # is only found out here. The course made this file; removed, the next call downloads it afresh.
             path.unlink(missing_ok=True)
             raise ValueError(f"the image downloaded from {source} cannot be read (truncated, or not an image); its "
                              "copy was removed from the cache: run this again to download it afresh.") from None
         raise
+    return _as_image(pixels, note, max_side, path.name, verbose, original)
+
+
+def _as_image(pixels: np.ndarray, note: str, max_side: int | None, name: str, verbose: bool,
+              original: tuple[int, int] | None = None) -> torch.Tensor:
+    """Pixels from ``_pixels`` as an RGB (3, H, W) tensor, its note printed, resized to ``max_side``."""
     if note and verbose:
         print(f"note: {note}")
     image = torch.from_numpy(pixels)
     image = image[None].expand(3, -1, -1) if image.ndim == 2 else image.permute(2, 0, 1)
-    return _limit_size(image.contiguous(), max_side, path.name, verbose, original)
+    return _limit_size(image.contiguous(), max_side, name, verbose, original)
+
+
+class _Undecodable(ValueError):
+    """The file is not an image Pillow can read, or it is cut short."""
 
 
 def _decode(path: Path, max_side: int | None) -> tuple[np.ndarray, str, tuple[int, int]]:
@@ -88,9 +98,10 @@ def _decode(path: Path, max_side: int | None) -> tuple[np.ndarray, str, tuple[in
         raise ValueError(f"{path} is too large to read safely ({err}). It may be a decompression bomb; if it is a real "
                          "image, shrink it with an image editor first.") from err
     except UnidentifiedImageError as err:
-        raise ValueError(f"{path} is not an image that Pillow can read (PNG, JPEG, …); pick an image file.") from err
+        raise _Undecodable(f"{path} is not an image that Pillow can read (PNG, JPEG, …); pick an image file.") \
+            from err
     except OSError as err:  # a truncated or corrupt file, found while decoding
-        raise ValueError(f"{path} could not be read to the end ({err}): the file is truncated or corrupt. Copy or "
+        raise _Undecodable(f"{path} could not be read to the end ({err}): the file is truncated or corrupt. Copy or "
                          "download it again.") from err
     return pixels, note, original
 
@@ -155,8 +166,8 @@ def as_rgb(image, max_side: int | None = None, name: str = "the image", verbose:
 
     if isinstance(image, (str, Path)):
         return read_image(image, max_side=max_side, verbose=verbose)
-    if type(image).__module__.startswith("PIL."):
-        image = np.array(image)
+    if type(image).__module__.startswith("PIL."):  # read as a file is: 16-bit, float, palette and alpha modes
+        return _as_image(*_pixels(image, name, None), max_side, name, verbose)
     if isinstance(image, np.ndarray):
         if image.dtype == np.uint8:
             image = image.astype(np.float32) / 255

@@ -27,7 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from coursekit.data.download import DownloadError, cache_lock, download, extract, file_hash, gunzip, share
+from coursekit.data.download import (DownloadError, cache_lock, download, extract, file_hash, gunzip, make_folder,
+                                     share)
 from coursekit.runtime import data_dir
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
@@ -63,16 +64,18 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
     missing = [(f, md5) for f, md5 in dataset_class.resources if not (raw / f.removesuffix(".gz")).is_file()]
     if missing:
         with cache_lock(root, kind):
-            raw.mkdir(parents=True, exist_ok=True)
+            make_folder(raw)
             for filename, md5 in missing:
                 target = raw / filename.removesuffix(".gz")
                 if target.is_file():  # another process made it while this one waited
                     continue
                 mine = not (raw / filename).is_file()  # an archive put there by hand stays
                 archive = _fetch_first([mirror + filename for mirror in dataset_class.mirrors], raw / filename, md5)
-                gunzip(archive, target)
-                if mine:
-                    archive.unlink()
+                try:
+                    gunzip(archive, target)
+                finally:
+                    if mine:  # used or unusable, the course's own download goes
+                        archive.unlink(missing_ok=True)
     dataset = dataset_class(str(root), train=(split == "train"), download=False)
     return dataset.data[:, None].float() / 255, dataset.targets.long()
 
@@ -89,9 +92,11 @@ def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str
             if not (root / tvd.CIFAR10.base_folder).is_dir():  # not made by another process meanwhile
                 mine = not (data_dir() / tvd.CIFAR10.filename).is_file()  # an archive put there by hand stays
                 archive = download(tvd.CIFAR10.url, data_dir() / tvd.CIFAR10.filename, md5=tvd.CIFAR10.tgz_md5)
-                extract(archive, root)
-                if mine:
-                    archive.unlink()
+                try:
+                    extract(archive, root)
+                finally:
+                    if mine:  # used or unusable, the course's own download goes
+                        archive.unlink(missing_ok=True)
     dataset = tvd.CIFAR10(str(root), train=(split == "train"), download=False)  # checks each batch's MD5
     images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).float() / 255
     return images, torch.tensor(dataset.targets, dtype=torch.int64), tuple(dataset.classes)
@@ -105,8 +110,12 @@ def _check_facades_layout(folder: Path, what: str) -> None:
         files = sorted((folder / split).glob("*.jpg"))
         if not files:
             raise DownloadError(f"{what} has no {split}/*.jpg images; it is not the pix2pix facades set.")
-        with Image.open(files[0]) as first:
-            w, h = first.size
+        try:
+            with Image.open(files[0]) as first:
+                w, h = first.size
+        except OSError as err:  # not an image Pillow can read, or cut short
+            raise DownloadError(f"{files[0]} is not a readable JPEG ({err}); {what} is not the pix2pix facades set "
+                                "as published.") from err
         if w != 2 * h:
             raise DownloadError(f"{files[0]} is {w}×{h}; pix2pix facades pairs are twice as wide as high.")
 
