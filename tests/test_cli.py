@@ -151,3 +151,37 @@ def test_cli_refuses_a_timeout_or_an_output_path_it_cannot_use(tmp_path, capsys,
     err = capsys.readouterr().err
     assert message.format(**names) in err and "Traceback" not in err
     assert file.read_text() == "mine"
+
+
+def test_the_runner_finishes_cells_that_update_a_display_or_send_widget_messages_hundreds_of_times(tmp_path):
+    """What the runner exists for: nbclient waited forever after cells that sent many display updates (issue 19).
+    Each cell ends on time and keeps what it finally shows."""
+    import time
+
+    updates = ("from IPython.display import display, clear_output\n"
+               "handle = display('step 0', display_id=True)\n"
+               "for i in range(1, 400):\n"
+               "    handle.update(f'step {i}')\n")
+    clears = ("for i in range(300):\n"
+              "    clear_output(wait=True)\n"
+              "    print(f'frame {i}')\n")
+    widgets = ("import ipywidgets as w\n"
+               "slider = w.IntSlider(value=0, max=500)\n"
+               "display(slider)\n"
+               "for i in range(500):\n"
+               "    slider.value = i\n"
+               "out = w.Output()\n"
+               "display(out)\n"
+               "with out:\n"
+               "    for i in range(200):\n"
+               "        print(i)\n"
+               "print('done', slider.value)")
+    nb = nbformat.read(_notebook(tmp_path / "08_updates.ipynb", updates, clears, widgets), as_version=4)
+    start = time.monotonic()
+    assert notebooks.run_cells(nb, tmp_path, timeout=60) == ""
+    assert time.monotonic() - start < 60
+    shown, cleared, widget = (cell.outputs for cell in nb.cells)
+    assert [o.data["text/plain"] for o in shown] == ["'step 399'"]  # updated in place 399 times
+    assert [o.text for o in cleared] == ["frame 299\n"]  # cleared 300 times
+    assert sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in widget) == 2
+    assert "done 499\n" in "".join(o.get("text", "") for o in widget if o.output_type == "stream")
