@@ -46,8 +46,8 @@ def read_image(source: str | Path, max_side: int | None = 1024, sha256: str | No
 
     It is turned upright by its EXIF orientation (a phone's portrait photo); 16-bit and floating-point images are
     scaled to [0, 1] with a note. A large image is shrunk while it is read (a JPEG decoded at 1/2, 1/4 or 1/8 of its
-    size, then reduced by whole blocks of pixels), so that an 8000×6000 photo takes tens of megabytes, not gigabytes; an
-    image over Pillow's decompression-bomb limit is refused.
+    size, then reduced by whole blocks of pixels), so that an 8000×6000 photo takes tens of megabytes, not
+    gigabytes; an image over Pillow's decompression-bomb limit is refused.
     """
     path = _local(source, sha256)
     try:
@@ -101,8 +101,8 @@ def _decode(path: Path, max_side: int | None) -> tuple[np.ndarray, str, tuple[in
         raise _Undecodable(f"{path} is not an image that Pillow can read (PNG, JPEG, …); pick an image file.") \
             from err
     except OSError as err:  # a truncated or corrupt file, found while decoding
-        raise _Undecodable(f"{path} could not be read to the end ({err}): the file is truncated or corrupt. Copy or "
-                         "download it again.") from err
+        raise _Undecodable(f"{path} could not be read to the end ({err}): the file is truncated or corrupt. Copy "
+                           "or download it again.") from err
     return pixels, note, original
 
 
