@@ -15,15 +15,13 @@ Files are written to a temporary name and renamed, so a crash never leaves a hal
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
-import tempfile
 from pathlib import Path
 
 import torch
 
-from coursekit.runtime import shipped_dir
+from coursekit.runtime import atomic_file, shipped_dir
 
 FORMAT = "coursekit-checkpoint"
 FORMAT_VERSION = 1
@@ -45,23 +43,14 @@ def save(path: Path, model: torch.nn.Module, name: str, config: dict, metrics: d
     half: store floating-point tensors as float16, halving the file (loading casts them back to the model's
     float32). Measure the metrics on ``halved(model)`` first, so that they are those of the weights shipped.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "name": name, "config": dict(config),
         "state_dict": {k: _stored(v, half) for k, v in model.state_dict().items()},
         "metrics": dict(metrics), "training": dict(training),
     }
-    fd, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.chmod(partial, 0o644)  # mkstemp makes the file private; a shipped checkpoint is readable by all
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
-    return path
+    with atomic_file(path) as f:
+        torch.save(payload, f)
+    return Path(path)
 
 
 def _stored(tensor: torch.Tensor, half: bool) -> torch.Tensor:

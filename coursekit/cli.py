@@ -13,22 +13,61 @@
     coursekit bench style          time a 256-px style transfer (notebook 06), per L-BFGS iteration and in all
 
 ``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
-of the fast mode.
+of the fast mode. The checkpoints are made by another command, ``python -m coursekit.train NAME`` (``--dry-run`` to
+try a recipe in a minute).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from coursekit import notebooks
+import torch
+
+from coursekit import features, gram, homework, notebooks, pixelcnn
+from coursekit.data import photos
+from coursekit.data.gallery import bench, gallery
+from coursekit.data.images import as_rgb
 from coursekit.runtime import PROJECT_ROOT, is_fast
+
+try:
+    from coursekit import grading
+except ImportError as err:  # nbgrader is installed with the dev extra only; `coursekit course` says so
+    grading, _NO_NBGRADER = None, err
+
+
+class _UsageError(Exception):
+    """What the user asked for cannot be done as asked: the message says why (exit status 2)."""
 
 
 def _fail(message: str, code: int = 2) -> int:
     print(f"coursekit: {message}", file=sys.stderr)
     return code
+
+
+def _selected(args) -> list[Path]:
+    """The notebooks ``args.notebook`` names ("01", a file name, or "all")."""
+    try:
+        return notebooks.select(args.notebook)
+    except (notebooks.NotebookNotFound, FileNotFoundError) as err:
+        raise _UsageError(str(err)) from None
+
+
+def _fast(args) -> bool:
+    """--fast, or COURSEKIT_FAST=1 (reading it refuses values such as "yes")."""
+    try:
+        return args.fast or is_fast()
+    except ValueError as err:
+        raise _UsageError(str(err)) from None
+
+
+def _report_failures(failed: list[tuple[str, str, Path]]) -> int:
+    """Say which notebooks failed (name, error, the executed copy with the error in it); the exit status."""
+    for name, error, executed in failed:
+        print(f"\n{name} failed: {error}\n  the executed notebook, with the error in it: {executed}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _list(_args) -> int:
@@ -38,12 +77,7 @@ def _list(_args) -> int:
 
 
 def _run(args) -> int:
-    try:
-        fast = args.fast or is_fast()  # reading COURSEKIT_FAST refuses values such as "yes"
-        paths = notebooks.select(args.notebook)
-    except (ValueError, notebooks.NotebookNotFound, FileNotFoundError) as err:
-        return _fail(str(err))
-
+    fast, paths = _fast(args), _selected(args)
     out_dir = Path(args.out)
     mode = "fast" if fast else "full"
     print(f"Executing {len(paths)} notebook(s) in {mode} mode into {out_dir}/")
@@ -59,32 +93,20 @@ def _run(args) -> int:
     for r in results:
         print(f"{r.name:<36}{mode:<6}{r.seconds:>9.1f}  {'ok' if r.ok else 'failed'}")
     print(f"{'total':<42}{sum(r.seconds for r in results):>9.1f}")
-    failed = [r for r in results if not r.ok]
-    for r in failed:
-        print(f"\n{r.name} failed: {r.error}\n  the executed notebook, with the error in it: {r.executed}",
-              file=sys.stderr)
-    return 1 if failed else 0
+    return _report_failures([(r.name, r.error, r.executed) for r in results if not r.ok])
 
 
 def _student(args) -> int:
-    from coursekit import homework
-
-    try:
-        paths = notebooks.select(args.notebook)
-    except notebooks.NotebookNotFound as err:
-        return _fail(str(err))
-    for target in homework.write_student(paths, Path(args.out)):
+    for target in homework.write_student(_selected(args), Path(args.out)):
         print(f"wrote {target}")
     return 0
 
 
 def _course(args) -> int:
-    from coursekit import grading
-
-    try:
-        paths = notebooks.select(args.notebook)
-    except notebooks.NotebookNotFound as err:
-        return _fail(str(err))
+    paths = _selected(args)
+    if grading is None:
+        raise _UsageError(f"making an nbgrader course needs nbgrader ({_NO_NBGRADER}); install it with "
+                          '`python -m pip install -e ".[dev]"`')
     root = Path(args.folder).resolve()
     names = grading.nbgrader_course(root, paths)
     print(f"nbgrader course in {root}: nbgrader_config.py and {len(names)} assignment(s) in source/:")
@@ -99,26 +121,14 @@ def _course(args) -> int:
 
 
 def _slides(args) -> int:
-    from coursekit import homework
-
-    try:
-        paths = notebooks.select(args.notebook)
-    except notebooks.NotebookNotFound as err:
-        return _fail(str(err))
     out = Path(args.out)
-    for target in homework.write_slides(paths, out / "slides", out / "executed"):
+    for target in homework.write_slides(_selected(args), out / "slides", out / "executed"):
         print(f"wrote {target} ({homework.count_slides(target.read_text(encoding='utf-8'))} slides)")
     return 0
 
 
 def _build(args) -> int:
-    from coursekit import homework
-
-    try:
-        fast = args.fast or is_fast()
-        paths = notebooks.select(args.notebook)
-    except (ValueError, notebooks.NotebookNotFound) as err:
-        return _fail(str(err))
+    fast, paths = _fast(args), _selected(args)
     out = Path(args.out)
     print(f"Building {len(paths)} notebook(s) in {'fast' if fast else 'full'} mode into {out}/: executed notebooks "
           "with HTML, student versions, slides")
@@ -126,23 +136,15 @@ def _build(args) -> int:
     table = homework.summary(rows, out)
     (out / "summary.md").write_text(table + "\n", encoding="utf-8")
     print("\n" + table + f"\n\n(also in {out / 'summary.md'})")
-    failed = [r for r in rows if not r.ok]
-    for r in failed:
-        print(f"\n{r.name} failed: {r.error}\n  the executed notebook, with the error in it: "
-              f"{out / 'executed' / (r.name + '.ipynb')}", file=sys.stderr)
-    return 1 if failed else 0
+    return _report_failures([(r.name, r.error, out / "executed" / (r.name + ".ipynb")) for r in rows if not r.ok])
 
 
 def _gallery(args) -> int:
-    from coursekit.data.gallery import gallery
-
     print(f"wrote {gallery(Path(args.out), seed=args.seed)}")
     return 0
 
 
 def _bench_data() -> int:
-    from coursekit.data.gallery import bench
-
     print(f"{'embedded data':<34}{'seconds':>9}  target")
     for what, seconds, target in bench():
         print(f"{what:<34}{seconds:>9.2f}  {target}")
@@ -150,12 +152,6 @@ def _bench_data() -> int:
 
 
 def _bench_pixelcnn() -> int:
-    import time
-
-    import torch
-
-    from coursekit import pixelcnn
-
     model = pixelcnn.gated_pixelcnn(pretrained=True)
     u = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(0))
     timings = {}
@@ -172,14 +168,6 @@ def _bench_pixelcnn() -> int:
 
 
 def _bench_style(side: int = 256, steps: int = 100) -> int:
-    import time
-
-    import torch
-
-    from coursekit import features, gram
-    from coursekit.data import photos
-    from coursekit.data.images import as_rgb
-
     extractor = features.feature_extractor("auto")
     content = as_rgb(photos.photo("china"), max_side=side, verbose=False)
     style = as_rgb(photos.photo("hubble_deep_field"), max_side=side, verbose=False)
@@ -233,6 +221,14 @@ def _file(text: str) -> Path:
     return path
 
 
+def _execution_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the commands that execute notebooks (run, build)."""
+    parser.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
+    parser.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
+                        help="output folder (default: build/)")
+    parser.add_argument("--timeout", type=_seconds, default=1800, help="seconds one cell may run (default: 1800)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description="Image generation with deep learning: the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -242,11 +238,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p_run = sub.add_parser("run", help="execute notebooks headless and save them (with HTML) under build/")
     p_run.add_argument("notebook", help="a notebook number such as 01, its file name, or 'all'")
-    p_run.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
+    _execution_options(p_run)
     p_run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
-    p_run.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
-                       help="output folder (default: build/)")
-    p_run.add_argument("--timeout", type=_seconds, default=1800, help="seconds one cell may run (default: 1800)")
     p_run.set_defaults(func=_run)
 
     p_student = sub.add_parser("student", help="write the student versions (nbgrader) to build/student/")
@@ -270,10 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     p_build = sub.add_parser("build", help="everything into build/: executed notebooks with HTML, student versions, "
                                            "slides, and a summary table")
     p_build.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
-    p_build.add_argument("--fast", action="store_true", help="small budgets, as in the tests (COURSEKIT_FAST=1)")
-    p_build.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
-                         help="output folder (default: build/)")
-    p_build.add_argument("--timeout", type=_seconds, default=1800, help="seconds one cell may run (default: 1800)")
+    _execution_options(p_build)
     p_build.set_defaults(func=_build)
 
     p_gallery = sub.add_parser("gallery", help="write a PNG of samples of every embedded dataset")
@@ -289,7 +279,10 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except _UsageError as err:
+        return _fail(str(err))
 
 
 if __name__ == "__main__":  # pragma: no cover

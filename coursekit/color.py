@@ -35,7 +35,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import checkpoints
-from coursekit.runtime import check_unit_range
+from coursekit.data import scenes
+from coursekit.data.images import as_rgb
+from coursekit.runtime import check_unit_range, in_batches, progress
 
 # ---------------------------------------------------------------------------------------------------------------
 # sRGB ↔ CIE Lab (D65 white, 2° observer), the conventions of scikit-image
@@ -327,6 +329,24 @@ def train_step(model: ColorNet, optimizer: torch.optim.Optimizer, rgb: torch.Ten
     return {"loss": loss.item()}
 
 
+def fit(model: ColorNet, optimizer: torch.optim.Optimizer, images: torch.Tensor, steps: int, generator: torch.Generator,
+        bins: torch.Tensor | None = None, weights: torch.Tensor | None = None, encoder=None, batch_size: int = 32,
+        augment=None, schedule=None, desc: str = "training") -> list[float]:
+    """``steps`` calls of ``train_step``, each on ``batch_size`` images drawn at random from ``images`` (N, 3, H, W)
+    with ``generator``; ``bins``, ``weights`` and ``encoder`` as for ``train_step``. augment: optional function
+    (batch, generator) → batch. schedule: a learning-rate scheduler stepped after every step. Returns the loss of
+    every step, measured on its batch before its update."""
+    losses = []
+    for _ in progress(range(steps), desc=desc):
+        batch = images[torch.randint(0, len(images), (batch_size,), generator=generator)]
+        if augment is not None:
+            batch = augment(batch, generator)
+        losses.append(train_step(model, optimizer, batch, bins, weights, encoder)["loss"])
+        if schedule is not None:
+            schedule.step()
+    return losses
+
+
 @torch.no_grad()
 def colorize(model: ColorNet, rgb: torch.Tensor, temperature: float = T_PAPER, bins: torch.Tensor | None = None,
              batch_size: int = 32, decoder=None) -> torch.Tensor:
@@ -341,17 +361,16 @@ def colorize(model: ColorNet, rgb: torch.Tensor, temperature: float = T_PAPER, b
     model.eval()
     parameter = next(model.parameters())
     decoder = decoder or annealed_mean
-    out = []
-    for start in range(0, len(rgb), batch_size):
-        L, _ = split_lab(rgb[start : start + batch_size].to(parameter))
+
+    def batch(rgb: torch.Tensor) -> torch.Tensor:
+        L, _ = split_lab(rgb.to(parameter))
         y = model(L)
         if model.config.bins:
             z = upsample(torch.softmax(y, 1), L.shape[-2:])  # probabilities, not logits, are interpolated
-            y = decoder(z, (ab_bins() if bins is None else bins).to(z), temperature)
-        else:
-            y = upsample(y, L.shape[-2:])
-        out.append(y.cpu())
-    return torch.cat(out)
+            return decoder(z, (ab_bins() if bins is None else bins).to(z), temperature).cpu()
+        return upsample(y, L.shape[-2:]).cpu()
+
+    return in_batches(batch, rgb, batch_size=batch_size)
 
 
 def colorize_image(model: ColorNet, image, max_side: int = 256, temperature: float = T_PAPER,
@@ -360,8 +379,6 @@ def colorize_image(model: ColorNet, image, max_side: int = 256, temperature: flo
     image, an array, a tensor; gray, RGB or RGBA, with a note for each conversion), resized so that its longer side is
     at most ``max_side`` (with a note). Returns the colorized RGB (3, H, W) in [0, 1]: its L, the model's ab.
     ``temperature`` and ``decoder`` (default ``annealed_mean``) decode a classification model, as in ``colorize``."""
-    from coursekit.data.images import as_rgb
-
     rgb = as_rgb(image, max_side=max_side)[None]  # (1, 3, H, W)
     h, w = rgb.shape[-2:]
     padded = F.pad(rgb, (0, -w % 4, 0, -h % 4), mode="replicate")  # the network needs multiples of 4
@@ -430,8 +447,6 @@ def multimodal_scores(ab_hat: torch.Tensor, ab: torch.Tensor, classes: torch.Ten
       class's two colours of one of them: a colour such an object really has, not the gray in between;
     - ``pixels``: how many pixels were scored.
     """
-    from coursekit.data import scenes
-
     predicted_chroma = true_chroma = right = count = 0.0
     for name in scenes.multimodal_classes():
         index = [c.name for c in scenes.SCENE_CLASSES].index(name)
@@ -449,3 +464,21 @@ def multimodal_scores(ab_hat: torch.Tensor, ab: torch.Tensor, classes: torch.Ten
     if count == 0:
         raise ValueError("multimodal_scores: no balloon, car or kite in these scenes; score more scenes.")
     return {"chroma_ratio": predicted_chroma / true_chroma, "right_mode": right / count, "pixels": int(count)}
+
+
+def colorization_metrics(model: ColorNet, n: int = 1000) -> dict[str, float]:
+    """The measures stored in a colorization checkpoint, on ``n`` held-out scenes (seed 1; the training seeds are
+    even): on the ambiguous objects, chroma and the fraction of pixels in one of their colours
+    (``multimodal_scores``), and the raw AuC (``accuracy_curve``). The classification model is decoded at T = 0.38
+    (no suffix), T = 1 (``_mean``) and T = 0.01 (``_mode``)."""
+    images, classes, _ = scenes.render_scenes(n, 64, seed=1)
+    _, ab = split_lab(images)
+    metrics = {}
+    decodings = (("", T_PAPER), ("_mean", 1.0), ("_mode", 0.01)) if model.config.bins else (("", None),)
+    for label, temperature in decodings:
+        ab_hat = colorize(model, images, temperature or T_PAPER)
+        scores = multimodal_scores(ab_hat, ab, classes)
+        metrics[f"chroma_ratio{label}"] = scores["chroma_ratio"]
+        metrics[f"right_mode{label}"] = scores["right_mode"]
+        metrics[f"auc{label}"] = area_under_curve(accuracy_curve(ab_hat, ab))
+    return metrics

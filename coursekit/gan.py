@@ -25,16 +25,52 @@ strided (transposed) convolutions instead of pooling, BatchNorm, ReLU in G with 
 in D, Adam at 2·10⁻⁴ with β1 = 0.5. It has the same ``generator``, ``discriminator``, ``sample`` and ``score`` as
 ``GAN2D``, so ``optimizers`` and ``train_step`` serve both.
 
+The two losses (``discriminator_loss``, ``non_saturating_loss``) and the [0, 1] ↔ [−1, 1] conversions of the networks'
+range (``to_signed``, ``from_signed``) are written here once; pix2pix's conditional GAN uses them too.
+
 Used in notebook 07.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from coursekit import checkpoints
+from coursekit.data import toy
+from coursekit.data.toy import plane_grid
+from coursekit.models import digit_classifier
+
+
+def to_signed(images: torch.Tensor) -> torch.Tensor:
+    """[0, 1] → [−1, 1] (a new tensor): the range of a Tanh output layer, in which the GANs' networks work."""
+    return images * 2 - 1
+
+
+def from_signed(images: torch.Tensor) -> torch.Tensor:
+    """[−1, 1] → [0, 1] (a new tensor): back to the range in which the course passes images around."""
+    return (images + 1) / 2
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """D's loss, a scalar tensor: the cross-entropy of a classifier of real (→ 1) against generated (→ 0) samples,
+
+        L_D = −mean log D(x) − mean log(1 − D(G(z))),   D(·) = sigmoid(logit),
+
+    from D's logits on real and generated samples (any shape: one per sample, or one per patch for a PatchGAN).
+    Minimising it maximises the game's value over D."""
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))      # −log D(x)
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))  # −log(1 − D(G(z)))
+
+
+def non_saturating_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """G's adversarial loss, a scalar tensor: −mean log D(G(z)) from D's logits on generated samples. The same fixed
+    point as minimising log(1 − D(G(z))), whose gradient vanishes while D easily spots the fakes; this one is
+    strongest exactly then."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
 @dataclass(frozen=True)
@@ -120,13 +156,13 @@ class DCGAN(nn.Module):
 
     def images(self, z: torch.Tensor) -> torch.Tensor:
         """G(z) for given noise (B, noise): (B, 1, 28, 28) in [0, 1]."""
-        return (self.generator(z) + 1) / 2
+        return from_signed(self.generator(z))
 
     def score(self, images: torch.Tensor) -> torch.Tensor:
         """D's logits for (B, 1, 28, 28) images in [0, 1]: (B,)."""
         if images.ndim != 4 or images.shape[1:] != (1, 28, 28):
             raise ValueError(f"DCGAN's D scores images shaped (B, 1, 28, 28), got {tuple(images.shape)}.")
-        return self.discriminator(images * 2 - 1).squeeze(1)
+        return self.discriminator(to_signed(images)).squeeze(1)
 
 
 def optimizers(gan: GAN2D | DCGAN, lr: float = 1e-3, beta1: float = 0.5):
@@ -149,8 +185,7 @@ def discriminator_step(gan: GAN2D | DCGAN, d_optimizer, real: torch.Tensor,
     """
     real_logits = gan.score(real)
     fake_logits = gan.score(fake.detach())  # D's step must not reach into G
-    d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))      # −log D(x)
-              + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))  # −log(1 − D(G(z)))
+    d_loss = discriminator_loss(real_logits, fake_logits)  # −mean log D(x) − mean log(1 − D(G(z)))
     d_optimizer.zero_grad()  # G's step backpropagates through D and leaves gradients in D's parameters
     d_loss.backward()
     d_optimizer.step()  # D's parameters only: d_optimizer holds nothing else
@@ -168,7 +203,7 @@ def train_step(gan: GAN2D | DCGAN, g_optimizer, d_optimizer, real: torch.Tensor,
     fake = gan.sample(len(real), generator)
     d_losses = (d_step or discriminator_step)(gan, d_optimizer, real, fake)
     fooled = gan.score(fake)
-    g_loss = F.binary_cross_entropy_with_logits(fooled, torch.ones_like(fooled))  # −log D(G(z)), non-saturating
+    g_loss = non_saturating_loss(fooled)  # −mean log D(G(z))
     g_optimizer.zero_grad()
     g_loss.backward()
     g_optimizer.step()
@@ -187,7 +222,7 @@ def modes_covered(points: torch.Tensor, centres: torch.Tensor, std: float, share
 @dataclass(frozen=True)
 class Snapshot:
     """The state of a 2-D GAN during training: ``points`` G(z) for a fixed noise (n, 2), D's probability
-    ``surface`` (resolution², ) on ``coursekit.plot.plane_grid(extent, resolution)``, and the modes covered."""
+    ``surface`` (resolution², ) on ``coursekit.data.toy.plane_grid(extent, resolution)``, and the modes covered."""
 
     step: int
     points: torch.Tensor
@@ -203,9 +238,6 @@ def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr:
     to ``callback`` (for a live figure). ``d_step``: D's step, ``discriminator_step`` by default (see
     ``train_step``). Seeded: the same arguments give the same run.
     """
-    from coursekit.data import toy
-    from coursekit.plot import plane_grid
-
     torch.manual_seed(seed)
     model = GAN2D()
     g_optimizer, d_optimizer = optimizers(model, lr=lr, beta1=beta1)
@@ -240,11 +272,19 @@ def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr:
 def dcgan(pretrained: bool = True) -> DCGAN:
     """The DCGAN of notebook 07 in eval mode: the shipped weights (``data/checkpoints/dcgan_digits.pt``, made by
     ``python -m coursekit.train dcgan_digits``) or random ones."""
-    from dataclasses import asdict
-
-    from coursekit import checkpoints
-
     model = DCGAN()
     if pretrained:
         checkpoints.load_shipped(model, "dcgan_digits", asdict(model.config))
     return model.eval()
+
+
+@torch.no_grad()
+def dcgan_metrics(model: DCGAN, n: int = 1000, seed: int = 1) -> dict[str, float]:
+    """How the shipped digit classifier (notebook 02's) reads ``n`` DCGAN samples (noise seed ``seed``): the share
+    it reads with confidence ≥ 0.9, how many of the ten classes appear among its readings, and the smallest class's
+    share. The measures stored in the DCGAN's checkpoint."""
+    samples = model.eval().sample(n, torch.Generator().manual_seed(seed))
+    confidence, digit = digit_classifier()(samples).softmax(1).max(1)
+    counts = torch.bincount(digit, minlength=10)
+    return {"confident_share": (confidence >= 0.9).float().mean().item(), "classes": int((counts > 0).sum()),
+            "rarest_class_share": (counts.min() / n).item()}

@@ -20,7 +20,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import Execute
 
-from coursekit.notebooks import _write_atomically, run_cells
+from coursekit.notebooks import run_cells
+from coursekit.runtime import write_atomically
 
 NBGRADER_CONFIG = """\
 # nbgrader's configuration for the course "image generation with deep learning" (written by `coursekit course`)
@@ -65,10 +66,10 @@ def nbgrader_course(root: Path, paths: list[Path], timeout: int = 1800) -> list[
     root = Path(root).resolve()
     config = NBGRADER_CONFIG.format(root=str(root), db_url=f"sqlite:///{root / 'gradebook.db'}?timeout=300",
                                     timeout=timeout)
-    _write_atomically(root / "nbgrader_config.py", config)
+    write_atomically(root / "nbgrader_config.py", config)
     names = []
     for path in paths:
-        _write_atomically(root / "source" / path.stem / path.name, path.read_text(encoding="utf-8"))
+        write_atomically(root / "source" / path.stem / path.name, path.read_text(encoding="utf-8"))
         names.append(path.stem)
     return names
 

@@ -40,9 +40,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+from scipy.optimize import minimize
 
-from coursekit.runtime import check_unit_range
+from coursekit.runtime import check_unit_range, progress
 
 RANGE_PENALTY = 100.0  # weight of the soft [0, 1] constraint on the pixels, relative to the starting loss
 
@@ -136,11 +138,6 @@ def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Te
     Returns (x, history): each part's value at the start, after every iteration, and for the clipped result
     (at most steps + 2 values).
     """
-    import numpy as np
-    from scipy.optimize import minimize
-
-    from coursekit.runtime import progress
-
     shape, dtype = x0.shape, x0.dtype
     history: dict[str, list[float]] = {}
     last: dict[str, float] = {}

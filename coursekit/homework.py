@@ -27,8 +27,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from coursekit.notebooks import _write_atomically
-from coursekit.runtime import PROJECT_ROOT
+import nbformat
+from nbconvert import SlidesExporter
+
+from coursekit import notebooks
+from coursekit.data.download import DownloadError, download
+from coursekit.runtime import PROJECT_ROOT, data_dir, write_atomically
 
 BUILD_DIR = PROJECT_ROOT / "build"
 
@@ -86,14 +90,8 @@ DECK_LIBRARIES = (
 def student_notebook(path: Path):
     """The student version of the notebook at ``path`` (an nbformat notebook): solutions replaced by
     ``raise NotImplementedError()``, hidden tests, mark schemes and outputs cleared, graded cells locked."""
-    import nbformat
-    from nbgrader.preprocessors import (
-        ClearHiddenTests,
-        ClearMarkScheme,
-        ClearOutput,
-        ClearSolutions,
-        LockCells,
-    )
+    # nbgrader comes with the dev extra only: making slides or reading a notebook does not need it
+    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearOutput, ClearSolutions, LockCells
 
     nb = nbformat.read(path, as_version=4)
     resources: dict = {}
@@ -104,12 +102,10 @@ def student_notebook(path: Path):
 
 def write_student(paths: list[Path], out_dir: Path = BUILD_DIR / "student") -> list[Path]:
     """Write the student version of each notebook to ``out_dir`` (same file names); return the paths."""
-    import nbformat
-
     written = []
     for path in paths:
         target = out_dir / path.name
-        _write_atomically(target, nbformat.writes(student_notebook(path)))
+        write_atomically(target, nbformat.writes(student_notebook(path)))
         written.append(target)
     return written
 
@@ -123,9 +119,6 @@ def fetch_deck_libraries(out_dir: Path, verbose: bool = True) -> dict[str, str]:
     """Put the decks' libraries beside them (``out_dir/reveal.js/``, ``out_dir/mathjax/``, …) and return the slides
     exporter's options that point at them. A library already there is kept; one that cannot be fetched (registry
     unreachable, interrupted, not the pinned file) is left to the exporter's CDN address, with a note."""
-    from coursekit.data.download import DownloadError, download
-    from coursekit.runtime import data_dir
-
     options = {}
     for lib in DECK_LIBRARIES:
         local = out_dir / lib.folder
@@ -160,8 +153,6 @@ def _unpack(archive: Path, target: Path, keep: tuple[str, ...]) -> None:
 def slides_html(nb, libraries: dict[str, str] | None = None) -> str:
     """A reveal.js deck (HTML) of the notebook ``nb``: one slide per "slide" cell, "subslide" cells below it,
     numbered "slide / total". ``libraries``: exporter options from ``fetch_deck_libraries`` (default: the CDN's)."""
-    from nbconvert import SlidesExporter
-
     exporter = SlidesExporter(reveal_scroll=True, reveal_number="c/t", reveal_width="1280", reveal_height="800",
                               **(libraries or {}))
     body, _ = exporter.from_notebook_node(nb)
@@ -201,8 +192,6 @@ def write_slides(paths: list[Path], out_dir: Path = BUILD_DIR / "slides", execut
     A deck is made from the executed notebook in ``executed_dir`` when there is one at least as new as the source
     (so it shows the figures), else from the source (code and text only, with a note).
     """
-    import nbformat
-
     libraries = fetch_deck_libraries(out_dir, verbose=verbose)
     written = []
     for path in paths:
@@ -215,7 +204,7 @@ def write_slides(paths: list[Path], out_dir: Path = BUILD_DIR / "slides", execut
                 print(f"note: {path.stem} has no executed copy in {executed_dir}; its deck has no figures "
                       f"(`coursekit run {path.stem[:2]}` first, or `coursekit build`).")
         target = out_dir / f"{path.stem}.slides.html"
-        _write_atomically(target, slides_html(nb, libraries))
+        write_atomically(target, slides_html(nb, libraries))
         written.append(target)
     return written
 
@@ -241,8 +230,6 @@ def build(paths: list[Path], out_dir: Path = BUILD_DIR, fast: bool = False, time
           echo=print) -> list[BuildRow]:
     """Execute each notebook (with HTML), write its student version and its deck into ``out_dir``; return one
     ``BuildRow`` per notebook. ``echo`` receives a progress line per notebook."""
-    from coursekit import notebooks
-
     rows = []
     for k, path in enumerate(paths, 1):
         row = BuildRow(path.stem)

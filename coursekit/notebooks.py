@@ -8,13 +8,19 @@ file first and renamed, so that an interrupted run leaves no half-written file b
 from __future__ import annotations
 
 import os
+import queue
 import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from coursekit.runtime import FAST_ENV, notebooks_dir
+import nbformat
+from jupyter_client.manager import start_new_kernel
+from nbconvert import HTMLExporter
+from nbformat.v4 import new_output, output_from_msg
+
+from coursekit.runtime import FAST_ENV, notebooks_dir, write_atomically
 
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_]+\.ipynb$")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -79,13 +85,6 @@ def _environment(**values: str):
                 os.environ[key] = value
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
-
-
 class KernelDied(RuntimeError):
     """The kernel stopped while a cell ran (out of memory, a crash in a native library)."""
 
@@ -94,8 +93,6 @@ def _start_kernel(kernel_name: str, cwd: Path, stderr, options: dict, attempts: 
     """A started kernel and its blocking client. The kernel's ports are picked free but bound only once it runs, so
     two kernels started at the same moment (graders in parallel) can pick the same port and one dies at start
     ("Address already in use"): start it again with new ports."""
-    from jupyter_client.manager import start_new_kernel
-
     for attempt in range(1, attempts + 1):
         try:
             return start_new_kernel(kernel_name=kernel_name, cwd=str(cwd), stderr=stderr, **options)
@@ -122,10 +119,6 @@ def run_cells(nb, cwd: Path, timeout: float | None = 1800, stderr=None, env: dic
     asynchronous client (behind ``jupyter nbconvert --execute`` and nbgrader) was seen to wait forever for the reply
     of a cell that shows an ipywidgets control, while the kernel sat idle (jupyter/nbclient#312).
     """
-    import queue
-
-    from nbformat.v4 import new_output, output_from_msg
-
     options = {"env": env} if env else {}
     options["extra_arguments"] = list(extra_arguments or [])
     if not any(arg.startswith("--HistoryManager.hist_file") for arg in options["extra_arguments"]):
@@ -220,8 +213,6 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     fast: run with ``COURSEKIT_FAST=1`` (small budgets) instead of full mode. The executed notebook is saved even
     when a cell fails, so that the error can be read in it; the kernel's own log goes to ``out_dir/logs/``.
     """
-    import nbformat
-
     nb = nbformat.read(path, as_version=4)
     log = out_dir / "logs" / (path.stem + ".kernel.log")  # the kernel's own messages, kept out of the terminal
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -235,12 +226,10 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     seconds = time.perf_counter() - start
 
     executed = out_dir / "executed" / path.name
-    _write_atomically(executed, nbformat.writes(nb))
+    write_atomically(executed, nbformat.writes(nb))
     html_path = None
     if html:
-        from nbconvert import HTMLExporter
-
         body, _ = HTMLExporter().from_notebook_node(nb)
         html_path = out_dir / "html" / (path.stem + ".html")
-        _write_atomically(html_path, body)
+        write_atomically(html_path, body)
     return RunResult(path.stem, seconds, not error, executed, html_path, error)

@@ -20,29 +20,23 @@ averages the plausible answers and blurs. pix2pix adds a *learned* loss: a discr
 - ``fcn_score`` and ``high_frequency_energy``: the paper's evaluation at small scale (does a segmentation
   network trained on real photos find the label map in the generated ones?) and a sharpness measure.
 
-Images cross this module's boundary in [0, 1], (N, C, H, W); inside, the networks work in [−1, 1] (``to_signed``,
-``from_signed``). Used in notebook 07 (labels → façade, edges → photo).
+Images cross this module's boundary in [0, 1], (N, C, H, W); inside, the networks work in [−1, 1]
+(``gan.to_signed``, ``gan.from_signed``), and D's loss and G's adversarial term are ``gan``'s. Used in notebook 07
+(labels → façade, edges → photo).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+from torch.optim import swa_utils
 
-from coursekit.runtime import check_unit_range
-
-
-def to_signed(images: torch.Tensor) -> torch.Tensor:
-    """[0, 1] → [−1, 1] (a new tensor): what a Tanh output layer produces."""
-    return images * 2 - 1
-
-
-def from_signed(images: torch.Tensor) -> torch.Tensor:
-    """[−1, 1] → [0, 1] (a new tensor)."""
-    return (images + 1) / 2
+from coursekit import checkpoints
+from coursekit.data import load
+from coursekit.gan import discriminator_loss, from_signed, non_saturating_loss, to_signed
+from coursekit.runtime import check_unit_range, in_batches
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -257,7 +251,7 @@ def generator_loss(fake_logits: torch.Tensor | None, fake: torch.Tensor, target:
     l1 = (fake - target).abs().mean()
     if fake_logits is None:
         return lam * l1
-    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)) + lam * l1
+    return non_saturating_loss(fake_logits) + lam * l1
 
 
 def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | None, g_optimizer, d_optimizer,
@@ -278,8 +272,7 @@ def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | Non
         discriminator.train()
         real_logits = discriminator(source, target)
         fake_logits = discriminator(source, fake.detach())  # D's step must not reach into G
-        d_loss = 0.5 * (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                        + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+        d_loss = 0.5 * discriminator_loss(real_logits, fake_logits)  # halved: D learns half as fast as G
         d_optimizer.zero_grad()
         d_loss.backward()
         d_optimizer.step()
@@ -309,8 +302,6 @@ def weight_average(generator: nn.Module, decay: float) -> torch.optim.swa_utils.
     generators of ProGAN and StyleGAN are such averages)."""
     if not 0.0 < decay < 1.0:
         raise ValueError(f"decay must be between 0 and 1 (e.g. 0.999), got {decay}.")
-    from torch.optim import swa_utils
-
     return swa_utils.AveragedModel(generator, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(decay), use_buffers=True)
 
 
@@ -354,7 +345,7 @@ def optimizers(generator: nn.Module, discriminator: nn.Module | None, lr: float 
 def segment(segmenter: UNetGenerator, photos: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
     """The segmentation network's label maps for (N, 3, H, W) photos in [0, 1]: (N, H, W) int64."""
     segmenter.eval()
-    return torch.cat([segmenter(photos[i:i + batch_size]).argmax(1) for i in range(0, len(photos), batch_size)])
+    return in_batches(lambda x: segmenter(x).argmax(1), photos, batch_size=batch_size)
 
 
 @torch.no_grad()
@@ -362,7 +353,7 @@ def translate(generator: UNetGenerator, sources: torch.Tensor, batch_size: int =
     """G(x) for a stack of inputs (N, C, H, W) in [0, 1], in eval mode (dropout off, BatchNorm's running
     statistics): (N, out_channels, H, W) in [0, 1]."""
     generator.eval()
-    return torch.cat([generator(sources[i:i + batch_size]) for i in range(0, len(sources), batch_size)])
+    return in_batches(generator, sources, batch_size=batch_size)
 
 
 def fcn_score(segmenter: UNetGenerator, photos: torch.Tensor, labels: torch.Tensor) -> float:
@@ -429,10 +420,6 @@ def pretrained_config(task: str) -> UNetConfig:
 def segmenter() -> UNetGenerator:
     """The shipped façade segmentation network (``data/checkpoints/facade_segmenter.pt``), in eval mode: the
     FCN-score's judge, trained on rendered façade photos only."""
-    from dataclasses import asdict
-
-    from coursekit import checkpoints
-
     model = UNetGenerator(pretrained_config("segmenter"))
     return checkpoints.load_shipped(model, "facade_segmenter", asdict(model.config), ADDED_CONFIG).eval()
 
@@ -440,13 +427,38 @@ def segmenter() -> UNetGenerator:
 def pretrained(task: str, loss: str) -> UNetGenerator:
     """A shipped pix2pix generator in eval mode: ``task`` "facades" or "edges", ``loss`` "l1" (L1 alone) or "gan"
     (cGAN + λ·L1). Made by ``python -m coursekit.train pix2pix_TASK_LOSS``."""
-    from dataclasses import asdict
-
-    from coursekit import checkpoints
-
     if task not in ("facades", "edges"):
         raise ValueError(f"task must be 'facades' or 'edges', got {task!r}.")
     if loss not in ("l1", "gan"):
         raise ValueError(f"loss must be 'l1' (L1 alone) or 'gan' (cGAN + λ·L1), got {loss!r}.")
     model = UNetGenerator(pretrained_config(task))
     return checkpoints.load_shipped(model, f"pix2pix_{task}_{loss}", asdict(model.config), ADDED_CONFIG).eval()
+
+
+def held_out_pairs(task: str, n: int = 300):
+    """The held-out pairs on which a pix2pix generator of ``task`` ("facades" or "edges") is measured, an
+    ``ImageSet`` of ``SIZE`` px: the first ``n`` of the test split (seed 0) of the embedded "facades" (label images →
+    photos, with their label maps) or "edges2photos" (Canny edges → crops of the held-out photographs)."""
+    if task not in ("facades", "edges"):
+        raise ValueError(f"task must be 'facades' or 'edges', got {task!r}.")
+    return load("facades" if task == "facades" else "edges2photos", "test", n=n, size=SIZE, source="embedded",
+                verbose=False)
+
+
+def measure_outputs(fake: torch.Tensor, pairs, task: str) -> dict[str, float]:
+    """The measures of generated images ``fake`` (N, 3, H, W) against held-out ``pairs`` (an ``ImageSet`` whose
+    targets are the true images): mean L1 error |y − G(x)|, high-frequency energy relative to the truth's
+    (``high_frequency_energy``), and for façades the FCN-score (the shipped segmenter's per-pixel accuracy on the
+    generated photos, against the pairs' label maps)."""
+    metrics = {"l1": (fake - pairs.targets).abs().mean().item(),
+               "high_frequency_ratio": high_frequency_energy(fake) / high_frequency_energy(pairs.targets)}
+    if task == "facades":
+        metrics["fcn_score"] = fcn_score(segmenter(), fake, pairs.labels)
+    return metrics
+
+
+def pix2pix_metrics(generator: nn.Module, task: str, pairs=None) -> dict[str, float]:
+    """A generator's ``measure_outputs`` on held-out ``pairs`` (an ``ImageSet``; ``held_out_pairs(task)``, 300, when
+    not given): the measures stored in the shipped generators' checkpoints."""
+    pairs = held_out_pairs(task) if pairs is None else pairs
+    return measure_outputs(translate(generator, pairs.images), pairs, task)

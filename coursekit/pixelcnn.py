@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import checkpoints
-from coursekit.runtime import check_unit_range
+from coursekit.runtime import check_unit_range, in_batches
 
 # ---------------------------------------------------------------------------------------------------------------
 # Masked convolution
@@ -305,8 +305,7 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
 def test_nll(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256):
     """Negative log-likelihood in nats of each binary test image (N,), unconditional when labels is None."""
     model.eval()
-    return torch.cat([nll(model(x[i:i + batch_size], None if labels is None else labels[i:i + batch_size]),
-                          x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+    return in_batches(lambda x, labels: nll(model(x, labels), x), x, labels, batch_size=batch_size)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,19 +12,15 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython import get_ipython
+from IPython.display import display
+from torchvision.utils import make_grid
+
+from coursekit import color
+from coursekit.data.toy import plane_grid
 
 # Two colours for two classes, readable in colour-blind vision and in print.
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e")
-
-
-def plane_grid(extent: float = 1.6, resolution: int = 200) -> tuple[torch.Tensor, int]:
-    """Points of a square grid over [−extent, extent]²: ((resolution², 2) float32 points, resolution).
-
-    Row r, column c of the grid is point r·resolution + c, with y increasing with r (``origin="lower"``).
-    """
-    axis = torch.linspace(-extent, extent, resolution)
-    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
-    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1), resolution
 
 
 def field(ax, values: torch.Tensor, extent: float, cmap: str = "RdBu_r", **kwargs):
@@ -134,7 +130,7 @@ def layer_diagram(ax, weight: torch.Tensor, input_labels=None, output_labels=Non
 class LivePlot:
     """A loss/accuracy figure that redraws itself in place while a notebook trains a model.
 
-    ``update(history)`` takes the dict returned by ``coursekit.train.fit`` (keys "step", "loss", "accuracy") and
+    ``update(history)`` takes the dict returned by ``coursekit.training.fit`` (keys "step", "loss", "accuracy") and
     redraws; outside a notebook it does nothing. After training, ``figure`` holds the final plot.
     """
 
@@ -153,11 +149,6 @@ class LivePlot:
             ax.grid(alpha=0.3)
         self.ax_acc.set_ylim(0, 1.02)
         self.figure.tight_layout()
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:  # pragma: no cover
-            return
         if get_ipython() is None:
             return
         if self._handle is None:
@@ -174,8 +165,6 @@ def ab_plane(ax, values: torch.Tensor | None = None, bins: torch.Tensor | None =
     ``values`` (Q,) and their ``bins`` (Q, 2) centres on a grid of ``grid``: one square per bin coloured by its value
     (a prior, weights, a predicted distribution), bins without a value left white. Notebook 05.
     """
-    from coursekit import color
-
     if values is None:
         side = 2 * int(extent) + 1
         a = torch.linspace(-extent, extent, side)
@@ -215,8 +204,6 @@ def gan_snapshot(ax, snapshot, real: torch.Tensor | None = None, extent: float =
 def tile(images: torch.Tensor, ncols: int = 8, padding: int = 1) -> np.ndarray:
     """(N, C, H, W) images in [0, 1] tiled into one array for ``imshow``: (rows·H, ncols·W) for C = 1, else
     (rows·H, ncols·W, 3), with ``padding`` pixels of black between them."""
-    from torchvision.utils import make_grid
-
     grid = make_grid(images.detach().cpu().float(), nrow=ncols, padding=padding)  # always 3 channels
     return grid[0].numpy() if images.shape[1] == 1 else grid.permute(1, 2, 0).numpy()
 

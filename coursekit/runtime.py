@@ -10,14 +10,21 @@ Used by every notebook, first in 01 «Calculs dans un réseau de neurones».
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import random
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import torch
+from IPython import get_ipython
+from IPython.display import Code, display
+from tqdm.auto import tqdm
 
 T = TypeVar("T")
 
@@ -108,13 +115,11 @@ def seed_everything(seed: int) -> int:
 
 def setup(seed: int = 0) -> torch.device:
     """The first code cell of every notebook: seed everything, pick the device, print both and the mode once."""
-    from coursekit import __version__
-
     seed_everything(seed)
     dev = device()
     fast = is_fast()
     mode = f"fast mode ({FAST_ENV}=1)" if fast else "full mode"
-    print(f"coursekit {__version__} · torch {torch.__version__} · device: {dev} · {mode} · seed {seed}")
+    print(f"coursekit {package_version()} · torch {torch.__version__} · device: {dev} · {mode} · seed {seed}")
     return dev
 
 
@@ -140,32 +145,73 @@ def data_dir() -> Path:
     return path
 
 
-def shipped_dir() -> Path:
-    """The course's own ``data/`` folder (checkpoints, reference arrays, sources and licences)."""
-    path = PROJECT_ROOT / "data"
+def course_folder(name: str) -> Path:
+    """A folder of the course's checkout beside ``coursekit/`` (``data``, ``notebooks``), which an installed package
+    without its checkout does not have: ``FileNotFoundError`` then says how to install it."""
+    path = PROJECT_ROOT / name
     if not path.is_dir():
         raise FileNotFoundError(
-            f"the course's data/ folder is not at {path}: install coursekit from a clone of the course with "
+            f"the course's {name}/ folder is not at {path}: install coursekit from a clone of the course with "
             '`python -m pip install -e ".[dev]"`.'
         )
     return path
+
+
+def shipped_dir() -> Path:
+    """The course's own ``data/`` folder (checkpoints, reference arrays, sources and licences)."""
+    return course_folder("data")
 
 
 def notebooks_dir() -> Path:
     """The course's ``notebooks/`` folder (the solution versions)."""
-    path = PROJECT_ROOT / "notebooks"
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"the course's notebooks/ folder is not at {path}: install coursekit from a clone of the course with "
-            '`python -m pip install -e ".[dev]"`.'
-        )
-    return path
+    return course_folder("notebooks")
+
+
+def package_version() -> str:
+    """The installed coursekit's version (pyproject.toml's), as ``ck.setup`` prints it."""
+    try:
+        return version("coursekit")
+    except PackageNotFoundError:  # the source tree on sys.path without being installed
+        return "(not installed)"
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, mode: str = "wb"):
+    """Open a temporary file beside ``path`` for writing and yield it; when the block ends without an error, the file
+    replaces ``path`` in one rename, readable by all (mode 644, whatever the umask). A crash or an error leaves
+    ``path`` as it was and no partial file behind. The folder is created when missing."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+        os.chmod(partial, 0o644)  # mkstemp makes the file private
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def write_atomically(path: Path, content: str | bytes) -> Path:
+    """Write ``content`` (text as UTF-8, or bytes) to ``path`` through ``atomic_file``: whoever reads ``path`` sees
+    the old file or the whole new one, never half of it. Returns ``path``."""
+    with atomic_file(path, "wb" if isinstance(content, bytes) else "w") as f:
+        f.write(content)
+    return Path(path)
+
+
+def in_batches(fn: Callable[..., torch.Tensor], *tensors: torch.Tensor | None, batch_size: int) -> torch.Tensor:
+    """``fn`` applied to consecutive slices of ``batch_size`` items of ``tensors`` (all of the same length; None
+    is passed on as None), the results concatenated along the first dimension: batched inference within a bounded
+    memory."""
+    n = len(next(t for t in tensors if t is not None))
+    return torch.cat([fn(*(None if t is None else t[i:i + batch_size] for t in tensors))
+                      for i in range(0, n, batch_size)])
 
 
 def progress(iterable, **kwargs):
     """A tqdm progress bar for long loops, silent in fast mode (so the tests' logs stay readable)."""
-    from tqdm.auto import tqdm
-
     kwargs.setdefault("disable", is_fast())
     return tqdm(iterable, **kwargs)
 
@@ -194,12 +240,6 @@ def show(obj) -> None:
     >>> show(ck.neuron.relu)   # in notebook 01
     """
     text = source(obj)
-    try:
-        from IPython import get_ipython
-        from IPython.display import Code, display
-    except ImportError:  # pragma: no cover - IPython is a dependency, but show() must not need it
-        print(text)
-        return
     if get_ipython() is None:
         print(text)
     else:

@@ -23,18 +23,18 @@ def test_shipped_checkpoint_is_small_and_self_describing(name):
 def test_digit_checkpoint_reproduces_its_accuracy():
     model = ck.models.digit_classifier(pretrained=True)
     images, labels = ck.data.digits.render_digits(5000, "test", seed=0)  # the test data named in the checkpoint
-    accuracy = ck.train.evaluate(model, images, labels)["accuracy"]
+    accuracy = ck.training.evaluate(model, images, labels)["accuracy"]
     assert accuracy == pytest.approx(model.metrics["test_accuracy_heldout_fonts"], abs=1e-3)
     assert accuracy >= 0.98
     hand_images, hand_labels = ck.data.digits.handwritten()
-    hand = ck.train.evaluate(model, hand_images, hand_labels)["accuracy"]
+    hand = ck.training.evaluate(model, hand_images, hand_labels)["accuracy"]
     assert hand == pytest.approx(model.metrics["test_accuracy_handwritten"], abs=1e-3)
 
 
 def test_natural_checkpoint_reproduces_its_accuracy_and_selectivity():
     model = ck.models.natural_classifier(pretrained=True)
     test = ck.data.load("natural", split="test", n=4000, size=32, source="embedded", seed=0, verbose=False)
-    accuracy = ck.train.evaluate(model, test.images, test.labels)["accuracy"]
+    accuracy = ck.training.evaluate(model, test.images, test.labels)["accuracy"]
     assert accuracy == pytest.approx(model.metrics["test_accuracy"], abs=1e-3)
     selective = (ck.visualize.orientation_selectivity(model.conv1.weight.detach()) >= 3).float().mean().item()
     assert selective == pytest.approx(model.metrics["orientation_selective_fraction"], abs=1e-6)
@@ -85,15 +85,15 @@ def test_a_pixelcnn_of_another_configuration_is_refused():
 
 def test_dcgan_checkpoint_reproduces_its_readings():
     model = ck.gan.dcgan()
-    metrics = ck.train.dcgan_metrics(model)  # 1,000 samples (noise seed 1) read by the shipped digit classifier
+    metrics = ck.gan.dcgan_metrics(model)  # 1,000 samples (noise seed 1) read by the shipped digit classifier
     assert metrics == pytest.approx(model.metrics, abs=2e-3)
     assert metrics["confident_share"] >= 0.6 and metrics["classes"] == 10
 
 
 def test_facade_segmenter_reproduces_its_accuracy():
     model = ck.pix2pix.segmenter()
-    _, photos, labels = ck.train.pix2pix_data("facades", 300, "test", seed=0)
-    accuracy = ck.pix2pix.fcn_score(model, photos, labels)
+    pairs = ck.pix2pix.held_out_pairs("facades", 300)
+    accuracy = ck.pix2pix.fcn_score(model, pairs.targets, pairs.labels)
     assert accuracy == pytest.approx(model.metrics["pixel_accuracy"], abs=1e-3)
     assert accuracy >= 0.8
 
@@ -101,7 +101,7 @@ def test_facade_segmenter_reproduces_its_accuracy():
 @pytest.mark.parametrize("task", ["facades", "edges"])
 def test_pix2pix_checkpoints_reproduce_their_measures(task):
     l1, gan = ck.pix2pix.pretrained(task, "l1"), ck.pix2pix.pretrained(task, "gan")
-    measured = {loss: ck.train.pix2pix_metrics(model, task) for loss, model in (("l1", l1), ("gan", gan))}
+    measured = {loss: ck.pix2pix.pix2pix_metrics(model, task) for loss, model in (("l1", l1), ("gan", gan))}
     assert measured["l1"] == pytest.approx(l1.metrics, abs=2e-3)
     assert measured["gan"] == pytest.approx(gan.metrics, abs=2e-3)
     # the cGAN term restores high frequencies: closer to the truth's energy than L1 alone

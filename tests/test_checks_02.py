@@ -210,7 +210,7 @@ def test_cross_entropy_by_torch_is_caught(forbidden):
 
 
 def test_the_course_loops_are_caught_in_the_training_loop():
-    from coursekit import train as course
+    from coursekit import training as course
 
     def by_train_step(model, optimizer, images, labels, steps, batch_size, generator, callback=None):
         losses = []

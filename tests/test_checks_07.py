@@ -296,3 +296,22 @@ def test_the_submitted_mistakes_get_their_hints(grade_id, check, key):
     with pytest.raises(CheckFailed) as err:
         check(namespace[grade_id])
     assert err.value.key == key
+
+
+def test_the_course_s_own_gan_losses_are_refused_where_they_are_the_answer():
+    """gan.discriminator_loss and gan.non_saturating_loss compute what the two exercises ask to write."""
+    from coursekit import gan
+
+    def by_the_course(model, d_optimizer, real, fake):
+        d_loss = gan.discriminator_loss(model.score(real), model.score(fake.detach()))
+        d_optimizer.zero_grad()
+        d_loss.backward()
+        d_optimizer.step()
+        return {"d": d_loss.item(), "d_real": 0.5, "d_fake": 0.5}
+
+    with pytest.raises(CheckFailed, match="D's loss, the part to write") as err:
+        check_discriminator_step(by_the_course)
+    assert err.value.key == "forbidden"
+    with pytest.raises(CheckFailed, match="the cGAN term") as err:
+        check_generator_loss(lambda logits, f, t, lam=100.0: gan.non_saturating_loss(logits) + lam * (f - t).abs().mean())
+    assert err.value.key == "forbidden"

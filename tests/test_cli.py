@@ -104,9 +104,7 @@ def test_course_makes_an_nbgrader_course_folder(tmp_path, capsys):
 
 def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, monkeypatch):
     """Two kernels started at once can pick the same free port; the one that loses dies at start and is restarted."""
-    import jupyter_client.manager
-
-    real, calls = jupyter_client.manager.start_new_kernel, []
+    real, calls = notebooks.start_new_kernel, []
 
     def flaky(*args, **kwargs):
         calls.append(1)
@@ -114,7 +112,7 @@ def test_a_kernel_that_dies_at_start_is_started_again(tmp_path, monkeypatch):
             raise RuntimeError("Kernel died before replying to kernel_info")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jupyter_client.manager, "start_new_kernel", flaky)
+    monkeypatch.setattr(notebooks, "start_new_kernel", flaky)
     nb = nbformat.read(_notebook(tmp_path / "08_ok.ipynb", "x = 6 * 7", "print(x)"), as_version=4)
     assert notebooks.run_cells(nb, tmp_path) == "" and len(calls) == 2
     assert nb.cells[1].outputs[0].text == "42\n"
@@ -185,3 +183,14 @@ def test_the_runner_finishes_cells_that_update_a_display_or_send_widget_messages
     assert [o.text for o in cleared] == ["frame 299\n"]  # cleared 300 times
     assert sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in widget) == 2
     assert "done 499\n" in "".join(o.get("text", "") for o in widget if o.output_type == "stream")
+
+
+def test_the_docstring_lists_every_command():
+    commands = {"list", "run", "student", "slides", "build", "course", "gallery", "bench data", "bench pixelcnn",
+                "bench style"}
+    listed = {line.split()[1] + (f" {line.split()[2]}" if line.split()[1] == "bench" else "")
+              for line in cli.__doc__.splitlines() if line.strip().startswith("coursekit ")}
+    assert listed == commands
+    parser_commands = set(cli.main.__code__.co_consts) & {"list", "run", "student", "slides", "build", "course",
+                                                           "gallery", "bench"}
+    assert parser_commands == {c.split()[0] for c in commands}

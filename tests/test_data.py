@@ -167,3 +167,10 @@ def test_load_refuses_arguments_it_cannot_honour_up_front(kwargs, message):
 def test_load_says_when_there_are_fewer_images_than_asked(capsys):
     data = ck.data.load("handwritten", n=5000)
     assert len(data) == 1797 and "(n=5,000 asked for; the set has 1,797)" in capsys.readouterr().out
+
+
+def test_the_colorization_data_is_three_quarters_scenes():
+    images, is_scene = ck.data.colorization_data(8, seed=3)
+    assert images.shape == (8, 3, 64, 64) and is_scene.tolist() == [True] * 6 + [False] * 2
+    test, _ = ck.data.colorization_data(8, seed=3, split="test")
+    assert not torch.equal(images, test)

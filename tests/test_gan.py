@@ -107,3 +107,22 @@ def test_train_step_takes_d_step_from_its_caller():
     losses = gan.train_step(model, g_opt, d_opt, real, d_step=my_step)
     assert len(calls) == 1 and calls[0][0] is model and calls[0][1] is d_opt and calls[0][2] is real
     assert set(losses) == {"d", "g", "d_real", "d_fake"}
+
+
+def test_signed_conversions_round_trip():
+    x = torch.rand(2, 3, 4, 4)
+    assert torch.allclose(gan.from_signed(gan.to_signed(x)), x)
+    assert gan.to_signed(torch.zeros(1)).item() == -1 and gan.to_signed(torch.ones(1)).item() == 1
+
+
+def test_the_two_adversarial_losses_are_their_formulas():
+    real, fake = torch.randn(5, 1, 3, 3), torch.randn(5, 1, 3, 3)  # logits, one per patch
+    d = -torch.log(torch.sigmoid(real)).mean() - torch.log(1 - torch.sigmoid(fake)).mean()
+    assert torch.allclose(gan.discriminator_loss(real, fake), d, atol=1e-6)
+    assert torch.allclose(gan.non_saturating_loss(fake), -torch.log(torch.sigmoid(fake)).mean(), atol=1e-6)
+
+
+def test_the_plane_grid_lies_with_the_toy_data():
+    points, r = toy.plane_grid(1.0, 5)
+    assert r == 5 and points.shape == (25, 2)
+    assert points[0].tolist() == [-1.0, -1.0] and points[4].tolist() == [1.0, -1.0] and points[-1].tolist() == [1.0, 1.0]

@@ -5,7 +5,7 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from coursekit import checkpoints, models, train, visualize
+from coursekit import checkpoints, models, training, visualize
 from coursekit.checkpoints import CheckpointError
 
 
@@ -27,7 +27,7 @@ def test_train_step_returns_numbers_and_changes_the_model():
     model = models.DigitCNN()
     before = [p.detach().clone() for p in model.parameters()]
     optimizer = torch.optim.Adam(model.parameters(), 1e-3)
-    metrics = train.train_step(model, optimizer, torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,)))
+    metrics = training.train_step(model, optimizer, torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,)))
     assert set(metrics) == {"loss", "accuracy"} and all(isinstance(v, float) for v in metrics.values())
     assert all(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
@@ -39,19 +39,19 @@ def test_fit_learns_a_separable_toy_task():
     images[labels == 1, :, :14] = 1.0  # class 1: a bright top half
     model = models.DigitCNN()
     calls = []
-    history = train.fit(model, images, labels, steps=30, batch_size=16, every=10,
+    history = training.fit(model, images, labels, steps=30, batch_size=16, every=10,
                         callback=lambda step, h: calls.append(step))
     assert calls == [10, 20, 30] and history["step"] == [10, 20, 30]
-    assert train.evaluate(model, images, labels)["accuracy"] == 1.0
+    assert training.evaluate(model, images, labels)["accuracy"] == 1.0
 
 
 def test_evaluate_and_confusion_matrix():
     model = models.DigitCNN().eval()
     images, labels = torch.rand(20, 1, 28, 28), torch.randint(0, 10, (20,))
-    result = train.evaluate(model, images, labels, batch_size=7)
+    result = training.evaluate(model, images, labels, batch_size=7)
     assert result["predictions"].shape == (20,) and result["probabilities"].shape == (20, 10)
     torch.testing.assert_close(result["probabilities"].sum(1), torch.ones(20))
-    cm = train.confusion_matrix(result["predictions"], labels, 10)
+    cm = training.confusion_matrix(result["predictions"], labels, 10)
     assert cm.sum() == 20 and cm.diagonal().sum() == (result["predictions"] == labels).sum()
 
 
@@ -151,7 +151,7 @@ def test_train_loop_is_plain_minibatch_descent():
         model.eval()
 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    losses = train.train_loop(model, optimizer, images, labels, steps=4, batch_size=5,
+    losses = training.train_loop(model, optimizer, images, labels, steps=4, batch_size=5,
                               generator=torch.Generator().manual_seed(1), callback=evaluate)
     g = torch.Generator().manual_seed(1)
     expected = []
@@ -167,3 +167,27 @@ def test_train_loop_is_plain_minibatch_descent():
     assert losses == pytest.approx(expected) and all(isinstance(v, float) for v in losses)
     assert modes == [True] * 4 and [step for step, _ in calls] == [1, 2, 3, 4]
     assert [len(seen) for _, seen in calls] == [1, 2, 3, 4]
+
+
+def test_the_cosine_schedule_is_the_half_cosine():
+    import math
+
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    schedule = training.cosine_schedule(optimizer, 8)
+    rates = []
+    for _ in range(8):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert rates == pytest.approx([0.05 * (1 + math.cos(math.pi * t / 8)) for t in range(8)])
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_random_flips_flip_the_same_items_of_every_tensor():
+    images = torch.arange(2 * 3 * 4.0).reshape(2, 1, 3, 4).repeat(8, 1, 1, 1)
+    maps = images[:, 0].long()
+    flipped, flipped_maps = training.random_flips([images, maps], torch.Generator().manual_seed(0))
+    was_flipped = (flipped != images).flatten(1).any(1)
+    assert 0 < was_flipped.sum() < len(images)
+    assert torch.equal(flipped[was_flipped], images[was_flipped].flip(-1))
+    assert torch.equal(flipped_maps, flipped[:, 0].long())

@@ -90,7 +90,7 @@ def test_mlp_refuses_bad_widths(hidden):
 def test_linear_regions_are_affine_pieces():
     torch.manual_seed(2)
     mlp = neuron.MLP(hidden=(6,))
-    points, _ = ck.plot.plane_grid(2.0, 120)
+    points, _ = ck.toy.plane_grid(2.0, 120)
     region, count = neuron.linear_regions(mlp, points)
     assert region.shape == (points.shape[0],)
     assert 6 < count <= 1 + 6 + 15  # h lines cut the plane into at most 1 + h + C(h, 2) regions

@@ -5,6 +5,8 @@ import copy
 import pytest
 import torch
 
+import coursekit as ck
+
 from coursekit import pix2pix as P
 
 
@@ -139,10 +141,19 @@ def test_update_average_is_the_averaged_models_update():
         P.update_average(average, g, 1.5)
 
 
-def test_signed_conversions_round_trip():
-    x = torch.rand(2, 3, 4, 4)
-    assert torch.allclose(P.from_signed(P.to_signed(x)), x)
-    assert P.to_signed(torch.zeros(1)).item() == -1 and P.to_signed(torch.ones(1)).item() == 1
+def test_pix2pix_measures_a_generator_on_the_held_out_pairs_of_the_embedded_sets():
+    pairs = P.held_out_pairs("facades", 4)
+    images, labels = ck.data.facades.render_facades(4, P.SIZE, seed=1)  # the test split: odd seeds
+    assert torch.equal(pairs.targets, images) and torch.equal(pairs.labels, labels)
+    assert P.held_out_pairs("edges", 2).images.shape == (2, 1, P.SIZE, P.SIZE)
+
+    class Truth(torch.nn.Module):  # a generator that returns the true photos: no error, the truth's sharpness
+        def forward(self, x):
+            return pairs.targets[:len(x)]
+
+    measured = P.pix2pix_metrics(Truth(), "facades", pairs)
+    assert measured["l1"] == 0 and measured["high_frequency_ratio"] == pytest.approx(1.0)
+    assert measured["fcn_score"] == pytest.approx(P.fcn_score(P.segmenter(), pairs.targets, pairs.labels))
 
 
 def test_unet_with_logits_segments():

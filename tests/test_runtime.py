@@ -120,3 +120,28 @@ def test_progress_is_quiet_in_fast_mode(monkeypatch, capsys):
     monkeypatch.setenv("COURSEKIT_FAST", "1")
     assert list(ck.progress(range(3), desc="quiet")) == [0, 1, 2]
     assert "quiet" not in capsys.readouterr().err
+
+
+def test_in_batches_gives_what_one_call_gives():
+    x, labels = torch.randn(10, 3), torch.arange(10)
+    assert torch.equal(runtime.in_batches(lambda a, b: a * b[:, None], x, labels, batch_size=3), x * labels[:, None])
+    assert torch.equal(runtime.in_batches(lambda a, b: a if b is None else -a, x, None, batch_size=4), x)
+
+
+def test_write_atomically_replaces_a_file_whole_readable_by_all(tmp_path):
+    target = tmp_path / "sub" / "notes.txt"
+    runtime.write_atomically(target, "é first")
+    assert target.read_text(encoding="utf-8") == "é first" and target.stat().st_mode & 0o777 == 0o644
+    runtime.write_atomically(target, b"\x00bytes")
+    assert target.read_bytes() == b"\x00bytes"
+    with pytest.raises(RuntimeError), runtime.atomic_file(target) as f:
+        f.write(b"half")
+        raise RuntimeError("the writer fails midway")
+    assert target.read_bytes() == b"\x00bytes" and sorted(p.name for p in target.parent.iterdir()) == ["notes.txt"]
+
+
+def test_the_course_folders_say_how_to_install_when_missing(monkeypatch, tmp_path):
+    assert runtime.shipped_dir() == runtime.PROJECT_ROOT / "data"
+    monkeypatch.setattr(runtime, "PROJECT_ROOT", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"notebooks/ folder is not at .*pip install -e"):
+        runtime.notebooks_dir()

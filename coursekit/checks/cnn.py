@@ -10,7 +10,7 @@ from torch import nn
 from coursekit import conv as _conv
 from coursekit import descent as _descent
 from coursekit import loss as _loss
-from coursekit import train as _train
+from coursekit import training as _training
 from coursekit.checks.core import Check, CheckFailed, Trial
 
 __all__ = [  # the checks, exported by coursekit.checks
@@ -485,6 +485,6 @@ def _check_train(t: Trial) -> None:
         raise t.fail("generator")
 
 
-check_train = Check("train", _check_train, TRAIN_HINTS, reference=_train.train_loop,
-                    forbidden={_train.fit: _WRITE_THE_LOOP, _train.train_step: _WRITE_THE_LOOP},
+check_train = Check("train", _check_train, TRAIN_HINTS, reference=_training.train_loop,
+                    forbidden={_training.fit: _WRITE_THE_LOOP, _training.train_step: _WRITE_THE_LOOP},
                     errors={"item": _is_item_backward, "detached": _is_detached, "callback None": _is_none_callback})

@@ -173,7 +173,9 @@ def _check_discriminator_step(t: Trial) -> None:
 
 check_discriminator_step = Check("discriminator_step", _check_discriminator_step, DISCRIMINATOR_STEP_HINTS,
                                  reference=_gan.discriminator_step,
-                                 forbidden={_gan.train_step: "it steps G too: write D's step alone."})
+                                 forbidden={_gan.train_step: "it steps G too: write D's step alone.",
+                                            _gan.discriminator_loss: "it is D's loss, the part to write: compute it "
+                                                                     "with F.binary_cross_entropy_with_logits."})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 2: the pix2pix generator's loss
@@ -256,7 +258,9 @@ def _check_generator_loss(t: Trial) -> None:
 
 
 check_generator_loss = Check("generator_loss", _check_generator_loss, GENERATOR_LOSS_HINTS,
-                             reference=_pix2pix.generator_loss)
+                             reference=_pix2pix.generator_loss,
+                             forbidden={_gan.non_saturating_loss: "it is the cGAN term, half of what to write: "
+                                                                  "compute it with F.binary_cross_entropy_with_logits."})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 3: the running average of G's weights

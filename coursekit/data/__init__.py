@@ -211,6 +211,18 @@ def _natural(n: int, size: int, split: str, seed: int) -> ImageSet:
                            "labelled by their source")
 
 
+def colorization_data(n: int, seed: int, split: str = "train", size: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images for the colorization models of notebook 05: ¾ multimodal scenes (``scenes.render_scenes``, whose
+    balloons, cars and kites take one of two colours at random), ¼ crops of the shipped photos (the test split uses
+    held-out scene seeds and held-out photographs). Returns (images (n, 3, size, size) in [0, 1], is_scene (n,)
+    bool)."""
+    n_scenes = n - n // 4
+    scene_images, _, _ = scenes.render_scenes(n_scenes, size, seed=2 * seed + (split == "test"))
+    photo_images, _ = photos.patches(n - n_scenes, size, split, seed=seed)
+    is_scene = torch.cat([torch.ones(n_scenes, dtype=torch.bool), torch.zeros(n - n_scenes, dtype=torch.bool)])
+    return torch.cat([scene_images, photo_images]), is_scene
+
+
 def load(name: str, split: str = "train", n: int | None = None, size: int | None = None, source: str = "auto",
          seed: int = 0, verbose: bool = True) -> ImageSet:
     """Load dataset ``name`` (see the table above) and print one line saying which data it is.
@@ -277,5 +289,5 @@ def load(name: str, split: str = "train", n: int | None = None, size: int | None
     return result
 
 
-__all__ = ["DownloadError", "ImageSet", "Unreachable", "digits", "download", "facades", "images", "load", "photos",
-           "real", "scenes", "textures", "toy"]
+__all__ = ["DownloadError", "ImageSet", "Unreachable", "colorization_data", "digits", "download", "facades", "images",
+           "load", "photos", "real", "scenes", "textures", "toy"]

@@ -26,9 +26,12 @@ import functools
 import math
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image, ImageDraw, ImageFont
+from skimage.morphology import skeletonize
 
 GLYPH_SIZE = 64  # glyphs are drawn and distorted at 64×64, then resampled to 28×28
 IMAGE_SIZE = 28
@@ -51,8 +54,6 @@ SPLITS = {"train": TRAIN_FONTS, "test": TEST_FONTS}
 
 def font_path(name: str) -> Path:
     """Where matplotlib keeps the TrueType face ``name``."""
-    import matplotlib
-
     path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name
     if not path.is_file():
         raise FileNotFoundError(f"matplotlib's font {name} is missing at {path}; reinstall matplotlib.")
@@ -65,9 +66,6 @@ def glyphs(split: str) -> tuple[torch.Tensor, torch.Tensor]:
 
     Rendered once per process with Pillow's FreeType renderer and kept (a few hundred kB).
     """
-    from PIL import Image, ImageDraw, ImageFont
-    from skimage.morphology import skeletonize
-
     outlines, skeletons = [], []
     for name in _faces(split):
         font = ImageFont.truetype(str(font_path(name)), size=44)
@@ -184,7 +182,7 @@ def handwritten() -> tuple[torch.Tensor, torch.Tensor]:
     The 8×8 images (values 0–16) were made by counting ink in 4×4 blocks of 32×32 bitmaps, so they are blurry once
     enlarged. Returns ``images`` (1797, 1, 28, 28) float32 in [0, 1] and ``labels`` (1797,) int64.
     """
-    from sklearn.datasets import load_digits
+    from sklearn.datasets import load_digits  # here: importing scikit-learn takes ~1 s, paid only by its users
 
     digits = load_digits()
     small = torch.from_numpy(digits.images).float()[:, None] / 16  # (1797, 1, 8, 8) in [0, 1]

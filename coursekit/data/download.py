@@ -27,6 +27,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from coursekit.runtime import is_fast
 
 CHUNK = 1 << 16
@@ -92,7 +94,7 @@ def cache_lock(cache: Path, name: str):
     finds the first one's finished entry. Unix only (fcntl); elsewhere, in a cache this user cannot write to, or on a
     file system that refuses the lock, no lock is taken, and the atomic renames still keep the cache whole."""
     try:
-        import fcntl
+        import fcntl  # Unix only: Windows has none
     except ImportError:  # Windows
         yield
         return
@@ -184,8 +186,6 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
 
 def _stream(response, out, digest, total: int | None, url: str, name: str, show: bool) -> int:
     """Copy the response body to ``out`` block by block, hashing it and showing a progress bar; return the size."""
-    from tqdm.auto import tqdm
-
     received = 0
     with tqdm(total=total, unit="B", unit_scale=True, desc=name, disable=not show) as bar:
         while True:
@@ -210,27 +210,28 @@ def _safe_target(root: Path, name: str) -> Path:
 
 
 def _extract_tar(archive: Path, staging: Path) -> None:
+    """Unpack a tar archive into ``staging`` with the standard library's "data" filter (PEP 706: no member outside
+    the folder, no device file, no permission beyond the user's). Before anything is written, members with absolute
+    paths or ``..`` components, links of any kind and an archive that would expand past ``expansion_limit`` are
+    refused."""
     try:
         tf = tarfile.open(archive)  # noqa: SIM115 - the error of opening is reported apart from the extraction's
     except tarfile.TarError as err:
         raise DownloadError(f"{archive.name} is not a readable archive ({err}); delete it and retry.") from err
     with tf:
         members = tf.getmembers()
-        for m in members:  # check every member before writing anything
+        for m in members:  # before anything is written; the filter would strip a leading "/" where this refuses it
             _safe_target(staging, m.name)
-            if m.issym() or m.islnk() or m.isdev():
-                raise DownloadError(f"the archive member {m.name!r} is a link or a device; the archive is refused.")
+            if m.issym() or m.islnk():  # no dataset the course downloads holds one: a sign of a crafted archive
+                raise DownloadError(f"the archive member {m.name!r} is a link; the archive is refused.")
         size, limit = sum(m.size for m in members if m.isfile()), expansion_limit(archive)
         if size > limit:
             raise _too_large(archive, size, limit)
-        for m in members:
-            target = staging / m.name
-            if m.isdir():
-                target.mkdir(parents=True, exist_ok=True)
-            elif m.isfile():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with tf.extractfile(m) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out)
+        try:
+            tf.extractall(staging, members=members, filter="data")
+        except tarfile.FilterError as err:
+            raise DownloadError(f"the archive member {err.tarinfo.name!r} would be written outside its folder or is "
+                                "not a plain file or folder; the archive is refused.") from None
 
 
 def extract(archive: Path, dest: Path) -> Path:

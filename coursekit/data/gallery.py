@@ -8,15 +8,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
+
+from coursekit.data import digits, facades, photos, scenes, textures, toy
 
 TILE = 96  # every sample is shown at 96×96 pixels
 
 
 def _strip(images: torch.Tensor, gap: int = 4) -> torch.Tensor:
     """(N, C, H, W) images in [0, 1] → one (TILE, N·(TILE + gap), 3) RGB strip, small images enlarged pixel by pixel."""
-    import torch.nn.functional as F
-
     images = images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
     mode = "nearest" if images.shape[-1] < TILE / 2 else "bilinear"
     tiles = F.interpolate(images.float(), size=(TILE, TILE), mode=mode).clamp(0, 1)
@@ -26,10 +28,6 @@ def _strip(images: torch.Tensor, gap: int = 4) -> torch.Tensor:
 
 def gallery(path: Path, seed: int = 0, columns: int = 10) -> Path:
     """Draw samples of every embedded dataset, one row each, and save the figure as a PNG at ``path``."""
-    import matplotlib.pyplot as plt
-
-    from coursekit.data import digits, facades, photos, scenes, textures, toy
-
     half = columns // 2
     photo_images, label_maps = facades.render_facades(half, 128, seed)
     edges, crops = photos.edges2photos(half, 96, "train", seed)
@@ -74,8 +72,6 @@ def gallery(path: Path, seed: int = 0, columns: int = 10) -> Path:
 
 def bench(seed: int = 0) -> list[tuple[str, float, str]]:
     """Time each embedded generator on this machine: [(what, seconds, target)]."""
-    from coursekit.data import digits, facades, photos, scenes, textures
-
     digits.glyphs("train")  # fonts are rendered once per process: not part of the per-sample cost
     jobs = [
         ("10,000 digits (28×28)", lambda: digits.render_digits(10_000, "train", seed), "< 10 s"),

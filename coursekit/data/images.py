@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from coursekit.data.download import download
 from coursekit.runtime import check_unit_range, data_dir
@@ -79,8 +80,6 @@ class _Undecodable(ValueError):
 
 def _decode(path: Path, max_side: int | None) -> tuple[np.ndarray, str, tuple[int, int]]:
     """The pixels of the image file at ``path`` (see ``_pixels``), the note, and the upright (W, H) of the file."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
     try:
         with warnings.catch_warnings():
             # between Pillow's warning and its error (90 to 180 megapixels): large, read reduced below
@@ -162,8 +161,6 @@ def as_rgb(image, max_side: int | None = None, name: str = "the image", verbose:
     and B, and a fourth channel (alpha) is dropped, each with a note; an image whose longer side exceeds
     ``max_side`` is resized with a note.
     """
-    import numpy as np
-
     if isinstance(image, (str, Path)):
         return read_image(image, max_side=max_side, verbose=verbose)
     if type(image).__module__.startswith("PIL."):  # read as a file is: 16-bit, float, palette and alpha modes

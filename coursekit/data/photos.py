@@ -18,9 +18,14 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import matplotlib.cbook
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
+from skimage import data
+from skimage.color import rgb2gray
+from skimage.feature import canny
 
 
 @dataclass(frozen=True)
@@ -66,18 +71,14 @@ def photo(name: str) -> torch.Tensor:
         raise ValueError(f"no shipped photo {name!r}; the photos are: {', '.join(names)}.")
     package = next(p.package for p in PHOTOS if p.name == name)
     if package == "scikit-image":
-        from skimage import data
-
         array = getattr(data, name)()
     elif package == "scikit-learn":
-        from sklearn.datasets import load_sample_image
+        from sklearn.datasets import load_sample_image  # here: importing scikit-learn takes ~1 s
 
         array = load_sample_image(f"{name}.jpg")
     else:
-        import matplotlib.cbook
 
         with matplotlib.cbook.get_sample_data(f"{name}.jpg") as f:
-            from PIL import Image
 
             array = np.asarray(Image.open(f).convert("RGB"))
     return torch.from_numpy(np.array(array, dtype=np.uint8)).permute(2, 0, 1).float() / 255
@@ -141,9 +142,6 @@ def canny_edges(images: torch.Tensor, sigma: float = 1.5) -> torch.Tensor:
 
     sigma: the Gaussian smoothing, in pixels, before the gradient; larger keeps only the strong outlines.
     """
-    from skimage.color import rgb2gray
-    from skimage.feature import canny
-
     if images.dim() != 4 or images.shape[1] != 3:
         raise ValueError(f"canny_edges expects RGB images shaped (N, 3, H, W), got {tuple(images.shape)}.")
     gray = rgb2gray(images.permute(0, 2, 3, 1).numpy())

@@ -26,9 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torchvision.datasets as tvd
+from PIL import Image
 
 from coursekit.data.download import (DownloadError, cache_lock, download, extract, file_hash, gunzip, make_folder,
                                      share)
+from coursekit.data.facades import rgb_to_labels
 from coursekit.runtime import data_dir
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
@@ -52,8 +55,6 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
 
     Returns ``images`` (N, 1, 28, 28) float32 in [0, 1] (60,000 for "train", 10,000 for "test") and ``labels`` (N,).
     """
-    import torchvision.datasets as tvd
-
     if kind not in ("MNIST", "FashionMNIST"):
         raise ValueError(f"kind must be 'MNIST' or 'FashionMNIST', got {kind!r}.")
     if split not in ("train", "test"):
@@ -82,8 +83,6 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
 
 def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
     """CIFAR-10 through torchvision: ``images`` (N, 3, 32, 32) in [0, 1], ``labels`` (N,), and the 10 class names."""
-    import torchvision.datasets as tvd
-
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     root = data_dir() / "cifar10"
@@ -104,8 +103,6 @@ def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str
 
 def _check_facades_layout(folder: Path, what: str) -> None:
     """Raise ``DownloadError`` unless ``folder`` holds {train,val,test}/*.jpg pairs twice as wide as high."""
-    from PIL import Image
-
     for split in FACADES_SPLITS:
         files = sorted((folder / split).glob("*.jpg"))
         if not files:
@@ -185,10 +182,6 @@ def facades(split: str = "train", size: int = 256):
     Returns ``photos`` (N, 3, size, size) in [0, 1], ``label_images`` (N, 3, size, size) (the colour-coded maps) and
     ``labels`` (N, size, size) int64, each pixel's class read back from its colour (nearest palette entry).
     """
-    from PIL import Image
-
-    from coursekit.data.facades import rgb_to_labels
-
     if split not in FACADES_SPLITS:
         raise ValueError(f"split must be one of {FACADES_SPLITS}, got {split!r}.")
     files = sorted((facades_folder() / split).glob("*.jpg"), key=lambda p: (len(p.stem), p.stem))

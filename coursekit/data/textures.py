@@ -21,6 +21,7 @@ import math
 import numpy as np
 import torch
 import torch.nn.functional as F
+from skimage import data
 
 PHOTOGRAPHED = ("brick", "grass", "gravel")
 PROCEDURAL = ("stripes", "cells", "dots", "marble")
@@ -58,7 +59,6 @@ def texture(name: str, size: int = 256, seed: int = 0) -> torch.Tensor:
         raise ValueError(f"size must be an integer number of pixels between 16 and 1024, got {size!r}.")
     g = torch.Generator().manual_seed(seed)
     if name in PHOTOGRAPHED:
-        from skimage import data
 
         gray = torch.from_numpy(getattr(data, name)()).float()[None, None] / 255
         gray = F.interpolate(gray, size=(size, size), mode="bilinear", antialias=True, align_corners=False)

@@ -4,7 +4,8 @@ Small point clouds whose decision boundaries and densities can be drawn on a pag
 MLP on them («Calculs dans un réseau de neurones»); notebook 07 shows a GAN's mode collapse on the ring of 8 Gaussians.
 
 Every generator is deterministic for a seed and returns float32 points ``x`` of shape (N, 2) with ``int64`` labels
-``y`` of shape (N,); the coordinates lie roughly in [-1.5, 1.5].
+``y`` of shape (N,); the coordinates lie roughly in [-1.5, 1.5]. ``plane_grid`` covers the plane around them with a
+grid of points, on which a model's output is drawn (a neuron's decision boundary, a GAN discriminator's surface).
 """
 
 from __future__ import annotations
@@ -89,3 +90,13 @@ def ring_centres(modes: int = 8, radius: float = 1.0) -> torch.Tensor:
     """The (modes, 2) centres of ``ring_of_gaussians``."""
     angle = 2 * math.pi * torch.arange(modes) / modes
     return radius * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+
+
+def plane_grid(extent: float = 1.6, resolution: int = 200) -> tuple[torch.Tensor, int]:
+    """Points of a square grid over [−extent, extent]²: ((resolution², 2) float32 points, resolution).
+
+    Row r, column c of the grid is point r·resolution + c, with y increasing with r (``origin="lower"``).
+    """
+    axis = torch.linspace(-extent, extent, resolution)
+    yy, xx = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1), resolution

@@ -1,0 +1,61 @@
+"""The package's import graph: imports at the top of each module, and each layer importing only from below it.
+
+Function-level imports are kept only for optional or slow-to-import third-party packages (nbgrader, scikit-learn,
+fcntl), each with its reason beside it; a function-level import of a coursekit module fails here.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "coursekit"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+# What each lower layer may import from coursekit: nothing above it
+LAYERS = {
+    "runtime.py": set(),
+    "data/download.py": {"coursekit.runtime"},
+}
+
+
+def _imports(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            yield node, node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, alias.name
+
+
+def _function_level(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for sub, module in _imports(node):
+                yield sub, module
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_function_level_import_of_the_package(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inner = [f"line {node.lineno}: {module}" for node, module in _function_level(tree) if module.startswith("coursekit")]
+    assert not inner, f"{path.name} imports coursekit modules inside functions; import them at the top: {inner}"
+
+
+def test_function_level_imports_are_only_the_optional_or_slow_ones():
+    kept = {(str(path.relative_to(PACKAGE)), module) for path in MODULES
+            for _, module in _function_level(ast.parse(path.read_text(encoding="utf-8")))}
+    assert kept == {("data/digits.py", "sklearn.datasets"), ("data/photos.py", "sklearn.datasets"),
+                    ("data/download.py", "fcntl"), ("homework.py", "nbgrader.preprocessors")}
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_the_bottom_layers_import_nothing_above_them(name):
+    tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
+    used = {module for _, module in _imports(tree) if module.startswith("coursekit")}
+    assert used <= LAYERS[name], f"{name} imports {sorted(used - LAYERS[name])} from above it"
+
+
+def test_the_gan_module_does_not_import_the_plots():
+    tree = ast.parse((PACKAGE / "gan.py").read_text(encoding="utf-8"))
+    assert not any(module.startswith("coursekit.plot") or module == "coursekit" and
+                   any(a.name == "plot" for a in node.names) for node, module in _imports(tree))
