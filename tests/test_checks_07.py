@@ -313,5 +313,6 @@ def test_the_course_s_own_gan_losses_are_refused_where_they_are_the_answer():
         check_discriminator_step(by_the_course)
     assert err.value.key == "forbidden"
     with pytest.raises(CheckFailed, match="the cGAN term") as err:
-        check_generator_loss(lambda logits, f, t, lam=100.0: gan.non_saturating_loss(logits) + lam * (f - t).abs().mean())
+        check_generator_loss(lambda logits, f, t, lam=100.0: gan.non_saturating_loss(logits)
+                             + lam * (f - t).abs().mean())
     assert err.value.key == "forbidden"

@@ -37,7 +37,8 @@ def _function_level(tree: ast.AST):
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_function_level_import_of_the_package(path):
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    inner = [f"line {node.lineno}: {module}" for node, module in _function_level(tree) if module.startswith("coursekit")]
+    inner = [f"line {node.lineno}: {module}" for node, module in _function_level(tree)
+             if module.startswith("coursekit")]
     assert not inner, f"{path.name} imports coursekit modules inside functions; import them at the top: {inner}"
 
 

@@ -260,7 +260,8 @@ def _check_generator_loss(t: Trial) -> None:
 check_generator_loss = Check("generator_loss", _check_generator_loss, GENERATOR_LOSS_HINTS,
                              reference=_pix2pix.generator_loss,
                              forbidden={_gan.non_saturating_loss: "it is the cGAN term, half of what to write: "
-                                                                  "compute it with F.binary_cross_entropy_with_logits."})
+                                                                  "compute it with "
+                                                                  "F.binary_cross_entropy_with_logits."})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 3: the running average of G's weights
