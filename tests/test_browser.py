@@ -334,9 +334,11 @@ def _finish(page, run: LabRun) -> None:
 
 
 @pytest.fixture(scope="module")
-def course_runs(lab, context) -> dict[str, LabRun]:
+def course_runs(lab, lab_dir, context, lab_executed, tmp_path_factory) -> dict[str, LabRun]:
     """Every course notebook run in JupyterLab, ``LANES`` at a time (the longest first), each in its own tab that is
-    closed once it is checked: {file name: LabRun}."""
+    closed once it is checked: {file name: LabRun}. Each notebook that ran without an error is also kept as JupyterLab
+    saved it, with its outputs, in ``lab_executed`` (conftest.py), for the grading tests to hand in."""
+    kept = tmp_path_factory.mktemp("lab_executed")
     started = time.time()
     queue = sorted(NOTEBOOKS, key=lambda p: -EXPECTED_S.get(p.stem[:2], 60))
     lanes: list[tuple | None] = [None] * LANES
@@ -358,6 +360,8 @@ def course_runs(lab, context) -> dict[str, LabRun]:
                 if over or page.evaluate(_RUN_FINISHED):
                     run.seconds = time.monotonic() - start
                     _finish(page, run)
+                    if run.error is None:  # saved by check_run, right after Run All
+                        lab_executed[run.name] = Path(shutil.copy(lab_dir / run.name, kept / run.name))
                     run.checks_seconds = time.monotonic() - start - run.seconds
                     if over and run.error is None:
                         run.error = f"{run.name}: Run All did not finish within {NOTEBOOK_TIMEOUT_S} s"

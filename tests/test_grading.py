@@ -11,18 +11,23 @@ A real nbgrader course is built in a temporary folder by ``coursekit course``, w
 - "mistakes" hands in typical mistakes (``SUBMISSION`` in ``test_checks_NN.py``: a wrong answer for some exercises,
   the solution for the others, one written answer): partial marks, exactly the parts it got right.
 
-The notebooks are executed in fast mode (``COURSEKIT_FAST`` as the tests set it), three at a time, each kernel on
-one thread. This is where the test run executes every notebook: the solutions' autograde fails with the cell and the
-traceback of any error. To execute one notebook cell by cell, ``pytest notebooks/04_pixelcnn.ipynb`` (nbval).
+The blank and mistakes submissions are executed by nbgrader in fast mode (``COURSEKIT_FAST`` as the tests set it),
+three at a time, each kernel on one thread. Each solution notebook is executed once in the test run: in JupyterLab,
+by the browser tests, which save it with its outputs; that copy is handed in and graded with ``nbgrader autograde
+--no-execute``, nbgrader's own option for long-running notebooks. Without the browser tests, nbgrader executes the
+solutions as it does the others. Either way, the solutions' grading fails with the cell and the traceback of any
+error. To execute one notebook cell by cell, ``pytest notebooks/04_pixelcnn.ipynb`` (nbval).
 """
 
 import csv
 import importlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,6 +40,7 @@ NOTEBOOKS = notebooks.available()
 STUDENTS = ("solutions", "blank", "mistakes")
 WORKERS = 3  # submissions graded at once, each kernel's torch on one thread
 LONGEST_FIRST = ["07", "04", "06", "05", "02", "01", "03"]  # fast-mode run times, longest first
+TIMES = Path(__file__).resolve().parents[1] / "build" / "grading_times.json"  # each autograde's seconds, kept
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -73,8 +79,12 @@ def _mistakes_version(release, source, table: dict):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
-    """An nbgrader course with every notebook released, submitted by the three students, autograded and exported."""
+def course(tmp_path_factory, lab_executed) -> Path:
+    """An nbgrader course with every notebook released, submitted by the three students, autograded and exported.
+
+    The solutions are handed in as JupyterLab ran and saved them in the browser tests (``lab_executed``), and graded
+    from those outputs with ``nbgrader autograde --no-execute``, nbgrader's option for long-running notebooks; when
+    the browser tests did not run, nbgrader executes the solutions itself."""
     root = tmp_path_factory.mktemp("course")
     assert cli.main(["course", str(root)]) == 0  # `coursekit course ROOT`: the instructor's first step
     for name in (path.stem for path in NOTEBOOKS.values()):
@@ -86,7 +96,7 @@ def course(tmp_path_factory) -> Path:
             target = root / "submitted" / student / path.stem / path.name
             target.parent.mkdir(parents=True)
             if student == "solutions":
-                shutil.copy(path, target)
+                shutil.copy(lab_executed.get(path.name, path), target)
             elif student == "blank":
                 shutil.copy(release, target)
             else:
@@ -94,9 +104,16 @@ def course(tmp_path_factory) -> Path:
                                        _submission_table(number))
                 nbformat.write(nb, target)
 
+    began, times = time.monotonic(), {}
+
     def grade(job):
         number, student = job
-        done = _nbgrader("autograde", NOTEBOOKS[number].stem, "--student", student, cwd=root)
+        executed = student == "solutions" and NOTEBOOKS[number].name in lab_executed
+        start = time.monotonic()
+        done = _nbgrader("autograde", NOTEBOOKS[number].stem, "--student", student, *["--no-execute"] * executed,
+                         cwd=root)
+        times[f"{number} {student}"] = {"from": round(start - began, 1), "seconds": round(time.monotonic() - start, 1),
+                                        "executed": not executed}
         return job, done
 
     order = sorted(NOTEBOOKS, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else -1)
@@ -104,6 +121,8 @@ def course(tmp_path_factory) -> Path:
     with ThreadPoolExecutor(WORKERS) as pool:
         for (number, student), done in pool.map(grade, jobs):
             assert done.returncode == 0, f"autograde {number} {student}:\n{done.stdout}\n{done.stderr}"
+    TIMES.parent.mkdir(parents=True, exist_ok=True)
+    TIMES.write_text(json.dumps({"seconds": round(time.monotonic() - began, 1), "workers": WORKERS, **times}, indent=1))
     done = _nbgrader("export", "--to", str(root / "grades.csv"), cwd=root, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return root
