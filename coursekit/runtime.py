@@ -5,6 +5,10 @@ budgets from ``ck.budget(fast=..., full=...)`` in a single settings cell. That i
 modes: ``COURSEKIT_FAST=1`` (set by the tests and CI) shrinks steps, image sizes and sample counts; the code path is
 the same.
 
+Also here, the small mechanisms the other modules share, each written once: the course's folders
+(``course_folder``), files written whole or not at all (``atomic_file``, ``write_atomically``), and inference in
+batches of bounded memory (``in_batches``). This module imports nothing of the package: everything else builds on it.
+
 Used by every notebook, first in 01 «Calculs dans un réseau de neurones».
 """
 

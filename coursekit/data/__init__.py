@@ -20,6 +20,7 @@ touches the network.
 | spirals, moons, ring | 2-D point sets (``toy``) | — |
 
 The modules behind them can also be called directly, for example ``coursekit.data.digits.render_digits``.
+``colorization_data`` mixes scenes and photo crops for the colorization models (notebook 05).
 """
 
 from __future__ import annotations
