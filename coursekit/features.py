@@ -28,8 +28,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import VGG19_Weights
-from torchvision.models import vgg19 as tv_vgg19
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -114,6 +112,9 @@ class VGGFeatures(nn.Module):
 def vgg19(pretrained: bool = True, pool: str = "avg", progress: bool = True) -> VGGFeatures:
     """VGG-19's features from torchvision; ImageNet weights (downloaded once into torch's cache, checksummed by
     torchvision) when ``pretrained``. Raises the download's error when the weights cannot be had."""
+    # here: importing torchvision takes over 1 s (it loads torch._dynamo), and only VGG-19 needs it
+    from torchvision.models import VGG19_Weights, vgg19 as tv_vgg19
+
     weights = VGG19_Weights.IMAGENET1K_V1 if pretrained else None
     return VGGFeatures(tv_vgg19(weights=weights, progress=progress).features, pretrained, pool)
 

@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from IPython import get_ipython
 from IPython.display import display
-from torchvision.utils import make_grid
 
 from coursekit import color
 from coursekit.data.toy import plane_grid
@@ -204,6 +203,8 @@ def gan_snapshot(ax, snapshot, real: torch.Tensor | None = None, extent: float =
 def tile(images: torch.Tensor, ncols: int = 8, padding: int = 1) -> np.ndarray:
     """(N, C, H, W) images in [0, 1] tiled into one array for ``imshow``: (rows·H, ncols·W) for C = 1, else
     (rows·H, ncols·W, 3), with ``padding`` pixels of black between them."""
+    from torchvision.utils import make_grid  # here: importing torchvision takes over 1 s (torch._dynamo)
+
     grid = make_grid(images.detach().cpu().float(), nrow=ncols, padding=padding)  # always 3 channels
     return grid[0].numpy() if images.shape[1] == 1 else grid.permute(1, 2, 0).numpy()
 

@@ -31,7 +31,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
-from skimage.morphology import skeletonize
 
 GLYPH_SIZE = 64  # glyphs are drawn and distorted at 64×64, then resampled to 28×28
 IMAGE_SIZE = 28
@@ -66,6 +65,8 @@ def glyphs(split: str) -> tuple[torch.Tensor, torch.Tensor]:
 
     Rendered once per process with Pillow's FreeType renderer and kept (a few hundred kB).
     """
+    from skimage.morphology import skeletonize  # here: importing it takes half a second, for the renderer only
+
     outlines, skeletons = [], []
     for name in _faces(split):
         font = ImageFont.truetype(str(font_path(name)), size=44)

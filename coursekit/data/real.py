@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-import torchvision.datasets as tvd
 from PIL import Image
 
 from coursekit.data.download import (DownloadError, cache_lock, download, extract, file_hash, gunzip, make_folder,
@@ -55,6 +54,8 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
 
     Returns ``images`` (N, 1, 28, 28) float32 in [0, 1] (60,000 for "train", 10,000 for "test") and ``labels`` (N,).
     """
+    import torchvision.datasets as tvd  # here: importing torchvision takes over 1 s (torch._dynamo)
+
     if kind not in ("MNIST", "FashionMNIST"):
         raise ValueError(f"kind must be 'MNIST' or 'FashionMNIST', got {kind!r}.")
     if split not in ("train", "test"):
@@ -83,6 +84,8 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
 
 def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
     """CIFAR-10 through torchvision: ``images`` (N, 3, 32, 32) in [0, 1], ``labels`` (N,), and the 10 class names."""
+    import torchvision.datasets as tvd  # here: importing torchvision takes over 1 s (torch._dynamo)
+
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")
     root = data_dir() / "cifar10"
