@@ -8,14 +8,5 @@ environment wins: `COURSEKIT_FAST=0 pytest notebooks/` executes the notebooks in
 
 import os
 
-import pytest
-
 os.environ.setdefault("COURSEKIT_FAST", "1")
 
-
-@pytest.fixture(scope="session")
-def lab_executed() -> dict:
-    """The solution notebooks run and saved in JupyterLab by tests/test_browser.py in this session, {file name: the
-    saved copy}, empty when the browser tests did not run. tests/test_grading.py hands them in as the "solutions"
-    student's submissions, graded with ``nbgrader autograde --no-execute``: one run of each notebook serves both."""
-    return {}

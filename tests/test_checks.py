@@ -239,6 +239,7 @@ def _loops_forever(z):
             pass
 
 
+@pytest.mark.timed
 def test_an_answer_that_never_ends_is_stopped_with_a_hint(monkeypatch):
     from coursekit.checks import core
 

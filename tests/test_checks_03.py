@@ -234,6 +234,7 @@ def test_the_check_filters_span_selective_and_unselective():
     assert ratios.min() < 2 and ratios.max() > 5
 
 
+@pytest.mark.timed
 def test_the_checks_are_fast():
     import time
 

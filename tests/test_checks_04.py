@@ -111,6 +111,7 @@ SAMPLE_PIXELS = {
 MISTAKES = {check_causal_mask: CAUSAL_MASK, check_bits_per_dim: BITS_PER_DIM, check_sample_pixels: SAMPLE_PIXELS}
 
 
+@pytest.mark.timed
 def test_the_right_loop_passes_quickly(capsys):
     start = time.perf_counter()
     check_sample_pixels(lambda m, x, k, t, u: _sampler(m, x, k, t, u))

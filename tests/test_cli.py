@@ -151,6 +151,7 @@ def test_cli_refuses_a_timeout_or_an_output_path_it_cannot_use(tmp_path, capsys,
     assert file.read_text() == "mine"
 
 
+@pytest.mark.timed
 def test_the_runner_finishes_cells_that_update_a_display_or_send_widget_messages_hundreds_of_times(tmp_path):
     """What the runner exists for: nbclient waited forever after cells that sent many display updates (issue 19).
     Each cell ends on time and keeps what it finally shows."""

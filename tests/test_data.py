@@ -140,6 +140,7 @@ def test_load_refuses_unknown_names_and_sources():
         ck.data.load("fashion", source="embedded")
 
 
+@pytest.mark.timed
 @pytest.mark.parametrize("kwargs, message", [
     (dict(name="photos", n=10**9), r"n=1,000,000,000 images of 64 px from photos would take 45,776.4 GiB; at most "
                                    r"87,381 fit"),

@@ -12,7 +12,9 @@ A real nbgrader course is built in a temporary folder by ``coursekit course``, w
   the solution for the others, one written answer): partial marks, exactly the parts it got right.
 
 The blank and mistakes submissions are executed by nbgrader in fast mode (``COURSEKIT_FAST`` as the tests set it),
-three at a time, each kernel on one thread. Each solution notebook is executed once in the test run: in JupyterLab,
+three notebooks at a time, each kernel on one thread, in the background while the other tests run (the course is
+built by ``nbgrader_course.py``; the order of the run is in ``conftest.py``). Each solution notebook is executed once
+in the test run: in JupyterLab,
 by the browser tests, which save it with its outputs; that copy is handed in and graded with ``nbgrader autograde
 --no-execute``, nbgrader's own option for long-running notebooks. Without the browser tests, nbgrader executes the
 solutions as it does the others. Either way, the solutions' grading fails with the cell and the traceback of any
@@ -20,15 +22,7 @@ error. To execute one notebook cell by cell, ``pytest notebooks/04_pixelcnn.ipyn
 """
 
 import csv
-import importlib
-import json
-import os
-import re
-import shutil
-import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -36,103 +30,19 @@ import pytest
 
 from coursekit import cli, notebooks
 
-NOTEBOOKS = notebooks.available()
-STUDENTS = ("solutions", "blank", "mistakes")
-WORKERS = 3  # notebooks released or graded at once, each kernel's torch on one thread
-# the notebooks' grading times here (build/grading_times.json: 188, 132, 113, 97, 94, 64 and 41 s), longest first
-LONGEST_FIRST = ["07", "05", "04", "02", "06", "03", "01"]
-TIMES = Path(__file__).resolve().parents[1] / "build" / "grading_times.json"  # each autograde's seconds, kept
-
 sys.path.insert(0, str(Path(__file__).parent))
-
-
-def _submission_table(number: str) -> dict:
-    """The mistakes student's answers for notebook ``number``: {grade_id: source} (see test_checks_NN.py)."""
-    try:
-        return importlib.import_module(f"test_checks_{number}").SUBMISSION
-    except (ModuleNotFoundError, AttributeError):
-        return {}
-
-
-def _nbgrader(*args: str, cwd: Path, timeout: int = 1800) -> subprocess.CompletedProcess:
-    # nbgrader runs `alembic` from the environment's bin folder: on the PATH even when the venv is not activated
-    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
-    env = {**os.environ, "PATH": path, "COURSEKIT_FAST": os.environ.get("COURSEKIT_FAST", "1"), "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, check=False, env=env)
-
-
-def _mistakes_version(release, source, table: dict):
-    """The release notebook with the mistakes student's answers: the table's source where it has one, the
-    solution (from the source notebook) for the other exercises, the release's blank for written answers not in it."""
-    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
-    for cell in release.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("solution"):
-            continue
-        grade_id = meta["grade_id"]
-        if grade_id in table:
-            cell.source = table[grade_id]
-        elif cell.cell_type == "code":
-            cell.source = re.sub(r"^\s*### (BEGIN|END) SOLUTION\n", "", solutions[grade_id], flags=re.M)
-    return release
+from nbgrader_course import NOTEBOOKS, STUDENTS, submission_table  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, lab_executed) -> Path:
-    """An nbgrader course with every notebook released, submitted by the three students, autograded and exported.
+def course(grading, lab_executed) -> Path:
+    """An nbgrader course with every notebook released, submitted by the three students, autograded and exported
+    (``nbgrader_course.Grading``, begun in the background by conftest.py).
 
     The solutions are handed in as JupyterLab ran and saved them in the browser tests (``lab_executed``), and graded
     from those outputs with ``nbgrader autograde --no-execute``, nbgrader's option for long-running notebooks; when
     the browser tests did not run, nbgrader executes the solutions itself."""
-    root = tmp_path_factory.mktemp("course")
-    assert cli.main(["course", str(root)]) == 0  # `coursekit course ROOT`: the instructor's first step
-    began, times = time.monotonic(), {}
-
-    def nbgrader(what: str, *args: str, timeout: int = 1800) -> None:
-        start = time.monotonic()
-        done = _nbgrader(*args, cwd=root, timeout=timeout)
-        times[what] = {"from": round(start - began, 1), "seconds": round(time.monotonic() - start, 1)}
-        assert done.returncode == 0, f"nbgrader {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
-
-    def submit(number: str, student: str) -> None:
-        path, release = NOTEBOOKS[number], root / "release" / NOTEBOOKS[number].stem / NOTEBOOKS[number].name
-        target = root / "submitted" / student / path.stem / path.name
-        target.parent.mkdir(parents=True)
-        if student == "solutions":
-            shutil.copy(lab_executed.get(path.name, path), target)
-        elif student == "blank":
-            shutil.copy(release, target)
-        else:
-            nb = _mistakes_version(nbformat.read(release, as_version=4), nbformat.read(path, as_version=4),
-                                   _submission_table(number))
-            nbformat.write(nb, target)
-
-    def grade(number: str) -> None:
-        """One notebook: nbgrader executes and grades the submissions it finds (blank, mistakes, and the solutions
-        when JupyterLab did not run them), then grades the solutions JupyterLab ran from their outputs."""
-        name, ran = NOTEBOOKS[number].stem, NOTEBOOKS[number].name in lab_executed
-        for student in STUDENTS[1:] if ran else STUDENTS:
-            submit(number, student)
-        nbgrader(f"{number} executed", "autograde", name)
-        if ran:
-            submit(number, "solutions")
-            nbgrader(f"{number} solutions, --no-execute", "autograde", name, "--student", "solutions", "--no-execute")
-
-    order = sorted(NOTEBOOKS, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else -1)
-    def release(number: str) -> None:
-        nbgrader(f"{number} release", "generate_assignment", NOTEBOOKS[number].stem, "--force", timeout=300)
-
-    release(order[0])  # alone: the first one creates the gradebook's tables
-    with ThreadPoolExecutor(WORKERS) as pool:  # then three at a time: the other releases, then the grading
-        list(pool.map(release, order[1:]))
-        list(pool.map(grade, order))
-    TIMES.parent.mkdir(parents=True, exist_ok=True)
-    TIMES.write_text(json.dumps({"seconds": round(time.monotonic() - began, 1), "workers": WORKERS, **times}, indent=1))
-    done = _nbgrader("export", "--to", str(root / "grades.csv"), cwd=root, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return root
+    return grading.finish(lab_executed)
 
 
 def _cell_grades(root: Path, number: str, student: str) -> dict[str, dict]:
@@ -212,7 +122,7 @@ def test_a_blank_submission_scores_zero_and_runs_through(course, number):
 
 @pytest.mark.parametrize("number", list(NOTEBOOKS))
 def test_typical_mistakes_score_exactly_the_parts_done_right(course, number):
-    table = _submission_table(number)
+    table = submission_table(number)
     grades = _cell_grades(course, number, "mistakes")
     auto = {k: g for k, g in grades.items() if g["kind"] == "code"}
     assert any(f"check_{k}" in auto for k in table), f"notebook {number}'s mistakes submission makes no mistake"
