@@ -14,24 +14,21 @@ A real nbgrader course is built in a temporary folder by ``coursekit course``, w
 The blank and mistakes submissions are executed by nbgrader in fast mode (``COURSEKIT_FAST`` as the tests set it),
 three notebooks at a time, each kernel on one thread, in the background while the other tests run (the course is
 built by ``nbgrader_course.py``; the order of the run is in ``conftest.py``). Each solution notebook is executed once
-in the test run: in JupyterLab,
-by the browser tests, which save it with its outputs; that copy is handed in and graded with ``nbgrader autograde
---no-execute``, nbgrader's own option for long-running notebooks. Without the browser tests, nbgrader executes the
-solutions as it does the others. Either way, the solutions' grading fails with the cell and the traceback of any
-error. To execute one notebook cell by cell, ``pytest notebooks/04_pixelcnn.ipynb`` (nbval).
+in the test run: in JupyterLab, by the browser tests, which save it with its outputs; that copy is handed in and
+graded with ``nbgrader autograde --no-execute``, nbgrader's own option for long-running notebooks. Without the
+browser tests, nbgrader executes the solutions as it does the others. Either way, the solutions' grading fails with
+the cell and the traceback of any error. To execute one notebook cell by cell, ``pytest notebooks/04_pixelcnn.ipynb``
+(nbval).
 """
 
 import csv
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from coursekit import cli, notebooks
-
-sys.path.insert(0, str(Path(__file__).parent))
-from nbgrader_course import NOTEBOOKS, STUDENTS, submission_table  # noqa: E402
+from nbgrader_course import NOTEBOOKS, STUDENTS, submission_table  # beside this file, as conftest.py imports it
 
 
 @pytest.fixture(scope="module")
