@@ -4,8 +4,9 @@
 2. Then nbgrader starts grading the blank and mistaken submissions of every notebook in the background
    (``nbgrader_course.Grading``), three notebooks at a time, while the other unit tests and the browser tests run.
 3. The browser tests run each solution notebook in JupyterLab and keep it as JupyterLab saved it (``lab_executed``).
-4. The grading tests come last: they wait for the background grading, hand in those saved solutions and grade them
-   with ``nbgrader autograde --no-execute``, so that each notebook runs once as a solution.
+   Each one saved is handed in to the background grading at once and graded with ``nbgrader autograde
+   --no-execute``, so that each notebook runs once as a solution.
+4. The grading tests come last: they wait for the background grading and read the grades.
 """
 
 import shutil
@@ -57,9 +58,23 @@ def grading(request) -> Grading:
     return _background(request.session)
 
 
+class LabExecuted(dict):
+    """{file name: the saved copy} of the solution notebooks run and saved in JupyterLab by tests/test_browser.py.
+    Each one added is handed in at once as the "solutions" student's submission to the background grading, which
+    grades it with ``nbgrader autograde --no-execute``: one run of each notebook serves both tests."""
+
+    def __init__(self, grading: Grading | None):
+        super().__init__()
+        self.grading = grading
+
+    def __setitem__(self, name: str, saved: Path) -> None:
+        super().__setitem__(name, saved)
+        if self.grading is not None:
+            self.grading.hand_in(name, saved)
+
+
 @pytest.fixture(scope="session")
-def lab_executed() -> dict:
-    """The solution notebooks run and saved in JupyterLab by tests/test_browser.py in this session, {file name: the
-    saved copy}, empty when the browser tests did not run. tests/test_grading.py hands them in as the "solutions"
-    student's submissions, graded with ``nbgrader autograde --no-execute``: one run of each notebook serves both."""
-    return {}
+def lab_executed(grading) -> LabExecuted:
+    """The solution notebooks run and saved in JupyterLab in this session, empty when the browser tests did not run;
+    each handed in to ``grading`` as it is saved."""
+    return LabExecuted(grading)

@@ -3,8 +3,10 @@
 ``Grading`` makes the course with ``coursekit course`` (a subprocess: nothing is printed into the tests' output),
 releases every assignment, hands in the blank and mistaken submissions and has nbgrader execute and grade them, in a
 thread of its own: tests/conftest.py starts it once the tests that time themselves are done, so that nbgrader grades
-while the other tests run. ``finish`` then hands in the solutions (as JupyterLab ran and saved them, graded with
-``nbgrader autograde --no-execute``, or executed by nbgrader when the browser tests did not run) and exports the grades.
+while the other tests run. The same thread then grades each solution the browser tests hand in (``hand_in``: the
+notebook as JupyterLab ran and saved it, graded with ``nbgrader autograde --no-execute``) as soon as it comes.
+``finish`` has nbgrader execute the solutions that were not handed in (the browser tests did not run), waits for the
+thread and exports the grades.
 Every step's time goes to ``build/grading_times.json``.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -81,13 +84,15 @@ def mistakes_version(release, source, table: dict):
 
 class Grading:
     """The course in ``root``: made, released and graded for the blank and mistaken submissions by ``start`` (in a
-    thread), then finished for the solutions by ``finish``."""
+    thread), graded for the solutions as ``hand_in`` hands them in, then exported by ``finish``."""
 
     def __init__(self, root: Path):
         self.root, self.began, self.times = root, time.monotonic(), {}
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._running: set = set()
+        self._handed: queue.Queue = queue.Queue()  # (number, saved notebook or None: executed), then None: no more
+        self._handed_in: set[str] = set()
 
     def _run_command(self, what: str, args: list[str], timeout: int = 1800) -> None:
         start = time.monotonic()
@@ -138,9 +143,21 @@ class Grading:
             list(pool.map(self._release, ORDER[1:]))
             list(pool.map(self._grade_executed, ORDER))
 
+    def _grade_solutions(self, number: str, saved: Path | None) -> None:
+        self._submit(number, "solutions", saved)
+        self._nbgrader(f"{number} solutions" + (", --no-execute" if saved else ", executed"), "autograde",
+                       NOTEBOOKS[number].stem, "--student", "solutions", *["--no-execute"] * bool(saved))
+
     def _run(self) -> None:
         try:
             self._made()
+            # then each solution JupyterLab saved, graded as soon as it is handed in, until finish says there are
+            # no more: their grading overlaps the browser tests' last notebooks instead of following them
+            with ThreadPoolExecutor(WORKERS) as pool:
+                graded = [pool.submit(self._grade_solutions, number, saved)
+                          for number, saved in iter(self._handed.get, None)]
+                for future in graded:
+                    future.result()
         except BaseException as err:  # noqa: BLE001 - re-raised in the test that waits for it
             self._error = err
 
@@ -150,23 +167,24 @@ class Grading:
             self._thread = threading.Thread(target=self._run, name="nbgrader course", daemon=True)
             self._thread.start()
 
-    def finish(self, lab_executed: dict) -> Path:
-        """Wait for the thread, hand in and grade the solutions, export the grades; return the course folder.
+    def hand_in(self, name: str, saved: Path) -> None:
+        """The solution notebook ``name`` as JupyterLab ran and saved it: graded with ``--no-execute`` once the
+        blank and mistaken submissions are graded (conftest.py's ``lab_executed`` calls this)."""
+        number = next(n for n, path in NOTEBOOKS.items() if path.name == name)
+        self._handed_in.add(number)
+        self._handed.put((number, saved))
 
-        lab_executed: {file name: the notebook as JupyterLab ran and saved it} (conftest.py)."""
+    def finish(self) -> Path:
+        """Wait for the thread (the solutions the browser tests did not hand in are executed by nbgrader), export
+        the grades; return the course folder."""
         self.start()
+        for number in ORDER:
+            if number not in self._handed_in:
+                self._handed.put((number, None))
+        self._handed.put(None)
         self._thread.join()
         if self._error is not None:
             raise self._error
-
-        def solutions(number: str) -> None:
-            saved = lab_executed.get(NOTEBOOKS[number].name)
-            self._submit(number, "solutions", saved)
-            self._nbgrader(f"{number} solutions" + (", --no-execute" if saved else ", executed"), "autograde",
-                           NOTEBOOKS[number].stem, "--student", "solutions", *["--no-execute"] * bool(saved))
-
-        with ThreadPoolExecutor(WORKERS) as pool:
-            list(pool.map(solutions, ORDER))
         self._nbgrader("export", "export", "--to", str(self.root / "grades.csv"), timeout=300)
         TIMES.parent.mkdir(parents=True, exist_ok=True)
         TIMES.write_text(json.dumps({"seconds": round(time.monotonic() - self.began, 1), "workers": WORKERS,

@@ -32,14 +32,14 @@ from nbgrader_course import NOTEBOOKS, STUDENTS, submission_table  # beside this
 
 
 @pytest.fixture(scope="module")
-def course(grading, lab_executed) -> Path:
+def course(grading) -> Path:
     """An nbgrader course with every notebook released, submitted by the three students, autograded and exported
     (``nbgrader_course.Grading``, begun in the background by conftest.py).
 
     The solutions are handed in as JupyterLab ran and saved them in the browser tests (``lab_executed``), and graded
     from those outputs with ``nbgrader autograde --no-execute``, nbgrader's option for long-running notebooks; when
     the browser tests did not run, nbgrader executes the solutions itself."""
-    return grading.finish(lab_executed)
+    return grading.finish()
 
 
 def _cell_grades(root: Path, number: str, student: str) -> dict[str, dict]:
