@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from coursekit.runtime import atomic_file, shipped_dir
+from coursekit.environment import atomic_file, shipped_dir
 
 FORMAT = "coursekit-checkpoint"
 FORMAT_VERSION = 1

@@ -30,7 +30,7 @@ from coursekit import features, gram, homework, notebooks, pixelcnn
 from coursekit.data import photos
 from coursekit.data.gallery import bench, gallery
 from coursekit.data.images import as_rgb
-from coursekit.runtime import PROJECT_ROOT, is_fast
+from coursekit.environment import PROJECT_ROOT, is_fast
 
 try:
     from coursekit import grading

@@ -21,7 +21,7 @@ import nbformat
 from nbgrader.preprocessors import Execute
 
 from coursekit.notebooks import run_cells
-from coursekit.runtime import write_atomically
+from coursekit.environment import write_atomically
 
 NBGRADER_CONFIG = """\
 # nbgrader's configuration for the course "image generation with deep learning" (written by `coursekit course`)

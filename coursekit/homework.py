@@ -32,7 +32,7 @@ from nbconvert import SlidesExporter
 
 from coursekit import notebooks
 from coursekit.data.download import DownloadError, download
-from coursekit.runtime import PROJECT_ROOT, data_dir, write_atomically
+from coursekit.environment import PROJECT_ROOT, data_dir, write_atomically
 
 BUILD_DIR = PROJECT_ROOT / "build"
 

@@ -20,7 +20,7 @@ from jupyter_client.manager import start_new_kernel
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_output, output_from_msg
 
-from coursekit.runtime import FAST_ENV, notebooks_dir, write_atomically
+from coursekit.environment import FAST_ENV, notebooks_dir, write_atomically
 
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_]+\.ipynb$")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")

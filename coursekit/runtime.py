@@ -1,28 +1,24 @@
-"""Runtime: the device, the seeds, the fast/full switch, where data lives, and how a notebook shows code.
+"""Runtime: the device, the seeds, ``setup``, and how a notebook shows code and progress.
 
 Every notebook starts with ``ck.setup(seed=0)`` (it prints the device and the mode once) and takes each of its
 budgets from ``ck.budget(fast=..., full=...)`` in a single settings cell. That is the only difference between the two
 modes: ``COURSEKIT_FAST=1`` (set by the tests and CI) shrinks steps, image sizes and sample counts; the code path is
 the same.
 
-Also here, the small mechanisms the other modules share, each written once: the course's folders
-(``course_folder``), files written whole or not at all (``atomic_file``, ``write_atomically``), and inference in
-batches of bounded memory (``in_batches``). This module imports nothing of the package: everything else builds on it.
+The mode itself, the course's folders and its atomic writes are in ``coursekit.environment``, which needs no torch.
+Also here, inference in batches of bounded memory (``in_batches``) and the check that images are in [0, 1]
+(``check_unit_range``), shared by the other modules. This module imports only ``coursekit.environment``: everything
+else builds on the two.
 
 Used by every notebook, first in 01 «Calculs dans un réseau de neurones».
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import os
 import random
-import tempfile
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import torch
@@ -30,43 +26,7 @@ from IPython import get_ipython
 from IPython.display import Code, display
 from tqdm.auto import tqdm
 
-T = TypeVar("T")
-
-FAST_ENV = "COURSEKIT_FAST"
-DATA_ENV = "COURSEKIT_DATA"
-
-# The folder of the package's checkout: notebooks/, data/ and build/ sit beside coursekit/.
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def is_fast() -> bool:
-    """True when ``COURSEKIT_FAST=1``; False when it is unset, empty or ``0``.
-
-    Any other value is refused rather than guessed at: ``COURSEKIT_FAST=yes`` would otherwise silently mean "full
-    mode" to one reader and "fast mode" to another.
-    """
-    value = os.environ.get(FAST_ENV, "").strip()
-    if value in ("", "0"):
-        return False
-    if value == "1":
-        return True
-    raise ValueError(
-        f"{FAST_ENV}={value!r} is not understood: set {FAST_ENV}=1 for fast mode (small budgets, as in the tests) "
-        f"or {FAST_ENV}=0 (or leave it unset) for full mode."
-    )
-
-
-def budget(*, fast: T, full: T) -> T:
-    """The value for the current mode: ``fast`` under ``COURSEKIT_FAST=1``, ``full`` otherwise.
-
-    >>> steps = budget(fast=200, full=3000)
-    """
-    return fast if is_fast() else full
-
-
-def mode_name() -> str:
-    """``"fast"`` or ``"full"``, for the line a notebook prints in its setup cell."""
-    return "fast" if is_fast() else "full"
+from coursekit.environment import FAST_ENV, PROJECT_ROOT, is_fast, package_version
 
 
 def device(name: str | None = None) -> torch.device:
@@ -125,84 +85,6 @@ def setup(seed: int = 0) -> torch.device:
     mode = f"fast mode ({FAST_ENV}=1)" if fast else "full mode"
     print(f"coursekit {package_version()} · torch {torch.__version__} · device: {dev} · {mode} · seed {seed}")
     return dev
-
-
-def data_dir() -> Path:
-    """Where downloaded datasets and weights are cached (created on first use).
-
-    ``COURSEKIT_DATA`` chooses the folder. Otherwise it is ``data/downloads/`` of this checkout (ignored by git), or,
-    when the package is installed without its checkout, ``~/.cache/coursekit``.
-    """
-    chosen = os.environ.get(DATA_ENV, "").strip()
-    if chosen:
-        path = Path(chosen).expanduser()
-    elif (PROJECT_ROOT / "data").is_dir():
-        path = PROJECT_ROOT / "data" / "downloads"
-    else:
-        path = Path.home() / ".cache" / "coursekit"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise RuntimeError(
-            f"the data folder {path} cannot be created ({err.strerror}); set {DATA_ENV} to a folder you can write to."
-        ) from err
-    return path
-
-
-def course_folder(name: str) -> Path:
-    """A folder of the course's checkout beside ``coursekit/`` (``data``, ``notebooks``), which an installed package
-    without its checkout does not have: ``FileNotFoundError`` then says how to install it."""
-    path = PROJECT_ROOT / name
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"the course's {name}/ folder is not at {path}: install coursekit from a clone of the course with "
-            '`python -m pip install -e ".[dev]"`.'
-        )
-    return path
-
-
-def shipped_dir() -> Path:
-    """The course's own ``data/`` folder (checkpoints, reference arrays, sources and licences)."""
-    return course_folder("data")
-
-
-def notebooks_dir() -> Path:
-    """The course's ``notebooks/`` folder (the solution versions)."""
-    return course_folder("notebooks")
-
-
-def package_version() -> str:
-    """The installed coursekit's version (pyproject.toml's), as ``ck.setup`` prints it."""
-    try:
-        return version("coursekit")
-    except PackageNotFoundError:  # the source tree on sys.path without being installed
-        return "(not installed)"
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path, mode: str = "wb"):
-    """Open a temporary file beside ``path`` for writing and yield it; when the block ends without an error, the file
-    replaces ``path`` in one rename, readable by all (mode 644, whatever the umask). A crash or an error leaves
-    ``path`` as it was and no partial file behind. The folder is created when missing."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
-            yield f
-        os.chmod(partial, 0o644)  # mkstemp makes the file private
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
-
-
-def write_atomically(path: Path, content: str | bytes) -> Path:
-    """Write ``content`` (text as UTF-8, or bytes) to ``path`` through ``atomic_file``: whoever reads ``path`` sees
-    the old file or the whole new one, never half of it. Returns ``path``."""
-    with atomic_file(path, "wb" if isinstance(content, bytes) else "w") as f:
-        f.write(content)
-    return Path(path)
 
 
 def in_batches(fn: Callable[..., torch.Tensor], *tensors: torch.Tensor | None, batch_size: int) -> torch.Tensor:

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from coursekit import cli, notebooks, runtime
+from coursekit import cli, environment, notebooks
 
 
 def _notebook(path, *sources):
@@ -79,14 +79,14 @@ def test_execute_reports_a_failing_cell(tmp_path):
 
 
 def test_committed_notebooks_carry_no_outputs():
-    for path in runtime.notebooks_dir().glob("*.ipynb"):
+    for path in environment.notebooks_dir().glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         dirty = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and (c.outputs or c.execution_count)]
         assert not dirty, f"{path.name}: cells {dirty} carry outputs; clear them before committing"
 
 
 def test_notebooks_are_slides_with_a_settings_cell():
-    for path in runtime.notebooks_dir().glob("*.ipynb"):
+    for path in environment.notebooks_dir().glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         assert all("slideshow" in c.metadata for c in nb.cells), f"{path.name}: a cell lacks slideshow metadata"
         budgets = [c for c in nb.cells if c.cell_type == "code" and "ck.budget(" in c.source]

@@ -14,8 +14,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "coursekit"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 # What each lower layer may import from coursekit: nothing above it
 LAYERS = {
-    "runtime.py": set(),
-    "data/download.py": {"coursekit.runtime"},
+    "environment.py": set(),
+    "runtime.py": {"coursekit.environment"},
+    "data/download.py": {"coursekit.environment"},
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import coursekit as ck
-from coursekit import runtime
+from coursekit import environment, runtime
 
 
 @pytest.mark.parametrize(("value", "fast"), [("1", True), ("0", False), ("", False), (" 1 ", True)])
@@ -88,7 +88,7 @@ def test_data_dir_is_overridable(monkeypatch, tmp_path):
 
 def test_data_dir_default_is_ignored_downloads_folder(monkeypatch):
     monkeypatch.delenv("COURSEKIT_DATA", raising=False)
-    assert ck.data_dir() == runtime.PROJECT_ROOT / "data" / "downloads"
+    assert ck.data_dir() == environment.PROJECT_ROOT / "data" / "downloads"
 
 
 def test_data_dir_that_cannot_be_created_is_explained(monkeypatch, tmp_path):
@@ -101,7 +101,7 @@ def test_data_dir_that_cannot_be_created_is_explained(monkeypatch, tmp_path):
 
 def test_shipped_folders_exist():
     assert (ck.shipped_dir() / "README.md").is_file()
-    assert runtime.notebooks_dir().is_dir()
+    assert environment.notebooks_dir().is_dir()
 
 
 def test_show_prints_annotated_source(capsys):
@@ -130,18 +130,18 @@ def test_in_batches_gives_what_one_call_gives():
 
 def test_write_atomically_replaces_a_file_whole_readable_by_all(tmp_path):
     target = tmp_path / "sub" / "notes.txt"
-    runtime.write_atomically(target, "é first")
+    environment.write_atomically(target, "é first")
     assert target.read_text(encoding="utf-8") == "é first" and target.stat().st_mode & 0o777 == 0o644
-    runtime.write_atomically(target, b"\x00bytes")
+    environment.write_atomically(target, b"\x00bytes")
     assert target.read_bytes() == b"\x00bytes"
-    with pytest.raises(RuntimeError), runtime.atomic_file(target) as f:
+    with pytest.raises(RuntimeError), environment.atomic_file(target) as f:
         f.write(b"half")
         raise RuntimeError("the writer fails midway")
     assert target.read_bytes() == b"\x00bytes" and sorted(p.name for p in target.parent.iterdir()) == ["notes.txt"]
 
 
 def test_the_course_folders_say_how_to_install_when_missing(monkeypatch, tmp_path):
-    assert runtime.shipped_dir() == runtime.PROJECT_ROOT / "data"
-    monkeypatch.setattr(runtime, "PROJECT_ROOT", tmp_path)
+    assert environment.shipped_dir() == environment.PROJECT_ROOT / "data"
+    monkeypatch.setattr(environment, "PROJECT_ROOT", tmp_path)
     with pytest.raises(FileNotFoundError, match=r"notebooks/ folder is not at .*pip install -e"):
-        runtime.notebooks_dir()
+        environment.notebooks_dir()

@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from coursekit import checkpoints, train
-from coursekit.runtime import shipped_dir
+from coursekit.environment import shipped_dir
 
 
 def _shipped() -> dict[str, str]:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from coursekit.runtime import is_fast
+from coursekit.environment import is_fast
 
 CHUNK = 1 << 16
 MAX_EXPANSION = 20  # an archive may expand to 20 times its size (MNIST's images: 4.7, CIFAR-10: 1.1)...

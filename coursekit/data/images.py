@@ -22,7 +22,8 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from coursekit.data.download import download
-from coursekit.runtime import check_unit_range, data_dir
+from coursekit.environment import data_dir
+from coursekit.runtime import check_unit_range
 
 
 def _local(source: str | Path, sha256: str | None) -> Path:

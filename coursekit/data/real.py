@@ -31,7 +31,7 @@ from PIL import Image
 from coursekit.data.download import (DownloadError, cache_lock, download, extract, file_hash, gunzip, make_folder,
                                      share)
 from coursekit.data.facades import rgb_to_labels
-from coursekit.runtime import data_dir
+from coursekit.environment import data_dir
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
 FACADES_SPLITS = ("train", "val", "test")
