@@ -37,7 +37,7 @@ from torch import nn
 from coursekit import checkpoints
 from coursekit.data import scenes
 from coursekit.data.images import as_rgb
-from coursekit.runtime import check_unit_range, in_batches, progress
+from coursekit.runtime import check_unit_range, device_of, in_batches, integers, progress
 
 # ---------------------------------------------------------------------------------------------------------------
 # sRGB ↔ CIE Lab (D65 white, 2° observer), the conventions of scikit-image
@@ -93,7 +93,7 @@ def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     f = torch.stack([fy + a / 500, fy, (fy - b / 200).clamp_min(0)], dim=1)
     t = torch.where(f > 6 / 29, f**3, (f - 16 / 116) / _KAPPA)  # the inverse of f
     xyz = t * torch.tensor(WHITE_D65, dtype=lab.dtype, device=lab.device).view(1, 3, 1, 1)
-    rgb_from_xyz = torch.linalg.inv(torch.tensor(XYZ_FROM_RGB, dtype=torch.float64)).tolist()
+    rgb_from_xyz = torch.linalg.inv(torch.tensor(XYZ_FROM_RGB, dtype=torch.float64, device="cpu")).tolist()
     linear = _matmul_channels(rgb_from_xyz, xyz)
     srgb = torch.where(linear > 0.0031308, 1.055 * linear.clamp_min(0.0031308) ** (1 / 2.4) - 0.055, 12.92 * linear)
     return srgb.clamp(0, 1)
@@ -143,7 +143,7 @@ T_PAPER = 0.38  # the paper's annealed-mean temperature
 
 @functools.lru_cache(maxsize=4)
 def _gamut_ab(levels: int) -> torch.Tensor:
-    g = torch.linspace(0, 1, levels, dtype=torch.float64)
+    g = torch.linspace(0, 1, levels, dtype=torch.float64, device="cpu")  # a table, kept on the CPU
     rgb = torch.stack(torch.meshgrid(g, g, g, indexing="ij")).reshape(1, 3, -1, 1)  # every R, G, B level
     return rgb_to_lab(rgb)[0, 1:, :, 0].T.float()  # (levels³, 2)
 
@@ -310,10 +310,10 @@ def train_step(model: ColorNet, optimizer: torch.optim.Optimizer, rgb: torch.Ten
 
     The classification model needs ``bins`` (Q, 2) and, to rebalance, ``weights`` (Q,). Its soft targets come from
     ``encoder`` (default ``soft_encode``), called as ``encoder(ab, bins, SIGMA, NEIGHBOURS)``: notebook 05 passes
-    the student's own. Returns {"loss": …}.
+    the student's own. Returns {"loss": …}. The batch is moved to the model's device.
     """
     model.train()
-    L, ab = split_lab(rgb)
+    L, ab = split_lab(rgb.to(device_of(model)))
     out = model(L)
     ab = target_ab(ab)
     if model.config.bins == 0:
@@ -338,7 +338,7 @@ def fit(model: ColorNet, optimizer: torch.optim.Optimizer, images: torch.Tensor,
     every step, measured on its batch before its update."""
     losses = []
     for _ in progress(range(steps), desc=desc):
-        batch = images[torch.randint(0, len(images), (batch_size,), generator=generator)]
+        batch = images[integers(len(images), (batch_size,), generator)]
         if augment is not None:
             batch = augment(batch, generator)
         losses.append(train_step(model, optimizer, batch, bins, weights, encoder)["loss"])
@@ -367,10 +367,10 @@ def colorize(model: ColorNet, rgb: torch.Tensor, temperature: float = T_PAPER, b
         y = model(L)
         if model.config.bins:
             z = upsample(torch.softmax(y, 1), L.shape[-2:])  # probabilities, not logits, are interpolated
-            return decoder(z, (ab_bins() if bins is None else bins).to(z), temperature).cpu()
-        return upsample(y, L.shape[-2:]).cpu()
+            return decoder(z, (ab_bins() if bins is None else bins).to(z), temperature)
+        return upsample(y, L.shape[-2:])
 
-    return in_batches(batch, rgb, batch_size=batch_size)
+    return in_batches(batch, rgb, batch_size=batch_size, device=parameter.device)  # back on the inputs' device
 
 
 def colorize_image(model: ColorNet, image, max_side: int = 256, temperature: float = T_PAPER,
@@ -391,7 +391,7 @@ def predict_distribution(model: ColorNet, rgb: torch.Tensor) -> torch.Tensor:
     """The classification model's Ẑ: RGB (N, 3, H, W) → probabilities (N, Q, H/2, W/2), at its output resolution."""
     model.eval()
     L, _ = split_lab(rgb.to(next(model.parameters())))
-    return torch.softmax(model(L), 1).cpu()
+    return torch.softmax(model(L), 1).to(rgb.device)
 
 
 def colour_model(kind: str, pretrained: bool = True) -> ColorNet:

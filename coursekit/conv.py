@@ -79,7 +79,8 @@ def gabor(theta: float, size: int = 11, wavelength: float = 5.0, sigma: float = 
     perpendicular to the grating's stripes, like the simple cells of Hubel and Wiesel. Zero mean, unit norm.
     """
     r = (size - 1) / 2
-    yy, xx = torch.meshgrid(torch.linspace(-r, r, size), torch.linspace(-r, r, size), indexing="ij")
+    t = torch.linspace(-r, r, size, device="cpu")  # a filter on the CPU: move it beside the images it filters
+    yy, xx = torch.meshgrid(t, t, indexing="ij")
     x_rot = xx * math.cos(theta) + yy * math.sin(theta)
     g = torch.exp(-(xx**2 + yy**2) / (2 * sigma**2)) * torch.cos(2 * math.pi * x_rot / wavelength)
     g = g - g.mean()
@@ -97,6 +98,6 @@ def grating(theta: float, size: int, wavelength: float, phase: float = 0.0) -> t
 
     Used to measure a filter's preferred orientation (notebook 03).
     """
-    coords = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
+    coords = torch.arange(size, dtype=torch.float32, device="cpu") - (size - 1) / 2
     yy, xx = torch.meshgrid(coords, coords, indexing="ij")
     return torch.cos(2 * math.pi * (xx * math.cos(theta) + yy * math.sin(theta)) / wavelength + phase)

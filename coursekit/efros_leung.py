@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.pixelcnn import causal_mask
+from coursekit.runtime import integers
 
 
 def synthesize(example: torch.Tensor, height: int, width: int, window: int = 9, tolerance: float = 0.1,
@@ -34,23 +35,24 @@ def synthesize(example: torch.Tensor, height: int, width: int, window: int = 9, 
     c, half = example.shape[0], window // 2
     patches = F.unfold(example[None], window)[0].T.reshape(-1, c, window, window)  # (P, C, k, k) every window
     centres = patches[:, :, half, half]  # (P, C) the pixel each window would give
-    yy = torch.arange(window, dtype=torch.float32) - half
+    device = example.device  # the canvas and the masks beside the example; the random picks drawn on the CPU
+    yy = torch.arange(window, dtype=torch.float32, device=device) - half
     gauss = torch.exp(-(yy[:, None] ** 2 + yy[None] ** 2) / (2 * (window / 6.4) ** 2))  # Efros & Leung's σ = k/6.4
-    causal = causal_mask(window, "A")  # rows above + the current row to the left: what is known in raster order
+    causal = causal_mask(window, "A").to(device)  # rows above + the row's left part: what raster order knows
 
-    canvas = torch.zeros(c, height + 2 * half, width + 2 * half)
-    known = torch.zeros(height + 2 * half, width + 2 * half)
+    canvas = torch.zeros(c, height + 2 * half, width + 2 * half, device=device)
+    known = torch.zeros(height + 2 * half, width + 2 * half, device=device)
     snapshots = {}
     for i in range(height):
         for j in range(width):
             neighbourhood = canvas[:, i:i + window, j:j + window]
             weight = gauss * causal * known[i:i + window, j:j + window]  # only pixels already synthesised count
             if weight.sum() == 0:  # the very first pixel: no context, take any pixel of the example
-                pick = torch.randint(0, len(centres), (1,), generator=g)
+                pick = integers(len(centres), (1,), g, device)
             else:
                 ssd = ((patches - neighbourhood) ** 2 * weight).sum(dim=(1, 2, 3)) / weight.sum()  # (P,)
                 candidates = (ssd <= ssd.min() * (1 + tolerance) + 1e-8).nonzero()[:, 0]
-                pick = candidates[torch.randint(0, len(candidates), (1,), generator=g)]
+                pick = candidates[integers(len(candidates), (1,), g, device)]
             canvas[:, i + half, j + half] = centres[pick][0]
             known[i + half, j + half] = 1
             count = i * width + j + 1

@@ -43,6 +43,7 @@ from coursekit import checkpoints
 from coursekit.data import toy
 from coursekit.data.toy import plane_grid
 from coursekit.models import digit_classifier
+from coursekit.runtime import device_of, normal
 
 
 def to_signed(images: torch.Tensor) -> torch.Tensor:
@@ -105,8 +106,8 @@ class GAN2D(nn.Module):
         return f"2-D GAN: noise {c.noise}, G and D with {c.layers} hidden layers of {c.hidden}"
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n points G(z), z ~ N(0, I): (n, 2)."""
-        return self.generator(torch.randn(n, self.config.noise, generator=generator))
+        """n points G(z), z ~ N(0, I) drawn on the CPU (``generator``): (n, 2), on the model's device."""
+        return self.generator(normal((n, self.config.noise), generator, device_of(self)))
 
     def score(self, points: torch.Tensor) -> torch.Tensor:
         """D's logits for (B, 2) points: (B,). On a grid of the plane it draws D's decision surface."""
@@ -151,8 +152,9 @@ class DCGAN(nn.Module):
         return f"DCGAN 28×28: noise {c.noise}, width {c.width}"
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """n images G(z), z ~ N(0, I): (n, 1, 28, 28) in [0, 1]."""
-        return self.images(torch.randn(n, self.config.noise, generator=generator))
+        """n images G(z), z ~ N(0, I) drawn on the CPU (``generator``): (n, 1, 28, 28) in [0, 1], on the model's
+        device."""
+        return self.images(normal((n, self.config.noise), generator, device_of(self)))
 
     def images(self, z: torch.Tensor) -> torch.Tensor:
         """G(z) for given noise (B, noise): (B, 1, 28, 28) in [0, 1]."""
@@ -198,8 +200,9 @@ def train_step(gan: GAN2D | DCGAN, g_optimizer, d_optimizer, real: torch.Tensor,
     """One step of D, then one of G, on a batch of real samples (points (B, 2) or images (B, 1, 28, 28)). Returns
     the losses and D's mean probabilities before the steps: {"d", "g", "d_real" = mean D(x), "d_fake" = mean
     D(G(z))}. ``d_step``: D's step function, ``discriminator_step`` by default (notebook 07 passes the student's
-    own)."""
+    own). ``real`` is moved to the model's device."""
     gan.train()
+    real = real.to(device_of(gan))
     fake = gan.sample(len(real), generator)
     d_losses = (d_step or discriminator_step)(gan, d_optimizer, real, fake)
     fooled = gan.score(fake)
@@ -236,37 +239,39 @@ def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr:
 
     A fresh batch of real points every step; a ``Snapshot`` every ``every`` steps (and at step 0), each also passed
     to ``callback`` (for a live figure). ``d_step``: D's step, ``discriminator_step`` by default (see
-    ``train_step``). Seeded: the same arguments give the same run.
+    ``train_step``). Seeded: the same arguments give the same run. On the CPU, whatever the notebook's device: these
+    MLPs are so small that a GPU spends its time launching them.
     """
-    torch.manual_seed(seed)
-    model = GAN2D()
-    g_optimizer, d_optimizer = optimizers(model, lr=lr, beta1=beta1)
-    centres = toy.ring_centres(8, 1.0)
-    noise = torch.randn(1000, model.config.noise, generator=torch.Generator().manual_seed(seed + 1))
-    grid, _ = plane_grid(extent, resolution)
-    snapshots = []
+    with torch.device("cpu"):  # what is made here without a device, made there
+        torch.manual_seed(seed)
+        model = GAN2D()
+        g_optimizer, d_optimizer = optimizers(model, lr=lr, beta1=beta1)
+        centres = toy.ring_centres(8, 1.0)
+        noise = torch.randn(1000, model.config.noise, generator=torch.Generator().manual_seed(seed + 1))
+        grid, _ = plane_grid(extent, resolution)
+        snapshots = []
 
-    def snap(step):
-        with torch.no_grad():
-            points = model.generator(noise)
-            shot = Snapshot(step, points, torch.sigmoid(model.score(grid)),
-                            modes_covered(points, centres, std=0.05)[0])
-        snapshots.append(shot)
-        if callback is not None:
-            callback(shot)
+        def snap(step):
+            with torch.no_grad():
+                points = model.generator(noise)
+                shot = Snapshot(step, points, torch.sigmoid(model.score(grid)),
+                                modes_covered(points, centres, std=0.05)[0])
+            snapshots.append(shot)
+            if callback is not None:
+                callback(shot)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # these MLPs are tiny: one thread is faster, and far faster when the CPU is shared
-    try:
-        snap(0)
-        for step in range(1, steps + 1):
-            real, _ = toy.ring_of_gaussians(batch_size, seed=seed * 1_000_003 + step)
-            train_step(model, g_optimizer, d_optimizer, real, d_step=d_step)
-            if step % every == 0 or step == steps:
-                snap(step)
-    finally:
-        torch.set_num_threads(threads)
-    return model, snapshots
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # these MLPs are tiny: one thread is faster, and far faster when the CPU is shared
+        try:
+            snap(0)
+            for step in range(1, steps + 1):
+                real, _ = toy.ring_of_gaussians(batch_size, seed=seed * 1_000_003 + step)
+                train_step(model, g_optimizer, d_optimizer, real, d_step=d_step)
+                if step % every == 0 or step == steps:
+                    snap(step)
+        finally:
+            torch.set_num_threads(threads)
+        return model, snapshots
 
 
 def dcgan(pretrained: bool = True) -> DCGAN:
@@ -284,7 +289,9 @@ def dcgan_metrics(model: DCGAN, n: int = 1000, seed: int = 1) -> dict[str, float
     it reads with confidence ≥ 0.9, how many of the ten classes appear among its readings, and the smallest class's
     share. The measures stored in the DCGAN's checkpoint."""
     samples = model.eval().sample(n, torch.Generator().manual_seed(seed))
-    confidence, digit = digit_classifier()(samples).softmax(1).max(1)
+    with torch.device(samples.device):  # the judge on the samples' device
+        judge = digit_classifier()
+    confidence, digit = judge(samples).softmax(1).max(1)
     counts = torch.bincount(digit, minlength=10)
     return {"confident_share": (confidence >= 0.9).float().mean().item(), "classes": int((counts > 0).sum()),
             "rarest_class_share": (counts.min() / n).item()}

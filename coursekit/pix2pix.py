@@ -36,7 +36,7 @@ from torch.optim import swa_utils
 from coursekit import checkpoints
 from coursekit.data import load
 from coursekit.gan import discriminator_loss, from_signed, non_saturating_loss, to_signed
-from coursekit.runtime import check_unit_range, in_batches
+from coursekit.runtime import check_unit_range, device_of, in_batches, uniform
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,9 +226,9 @@ def patch_gradient(discriminator: PatchDiscriminator, source: torch.Tensor, outp
 def measured_receptive_field(discriminator: PatchDiscriminator, size: int = 160) -> int:
     """The patch side measured with gradients: the extent of the input pixels whose change moves the logit at the
     centre of the output map (``patch_gradient`` > 0), on random images of ``size`` pixels."""
-    c = discriminator.config
-    seen = patch_gradient(discriminator, torch.rand(1, c.in_channels, size, size),
-                          torch.rand(1, c.out_channels, size, size)) > 0
+    c, device = discriminator.config, device_of(discriminator)
+    seen = patch_gradient(discriminator, uniform((1, c.in_channels, size, size), device=device),
+                          uniform((1, c.out_channels, size, size), device=device)) > 0
     rows, cols = seen.any(1).nonzero(), seen.any(0).nonzero()
     return int(max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1))
 
@@ -262,9 +262,10 @@ def train_step(generator: UNetGenerator, discriminator: PatchDiscriminator | Non
     With ``discriminator`` None, G is trained on L1 alone (the baseline the paper compares with). Losses: "d" (D's
     cross-entropy on real and generated pairs, halved as in the paper), "g_gan" (G's non-saturating loss
     −log D(x, G(x))), "l1" (mean |y − G(x)|, in [0, 1] units), "g" (g_gan + λ·l1). ``loss``: G's loss function,
-    ``generator_loss`` by default (notebook 07 passes the student's own).
+    ``generator_loss`` by default (notebook 07 passes the student's own). The batch is moved to G's device.
     """
     loss = loss or generator_loss
+    source, target = source.to(device_of(generator)), target.to(device_of(generator))
     generator.train()
     fake = generator(source)
     losses = {}
@@ -343,17 +344,18 @@ def optimizers(generator: nn.Module, discriminator: nn.Module | None, lr: float 
 
 @torch.no_grad()
 def segment(segmenter: UNetGenerator, photos: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
-    """The segmentation network's label maps for (N, 3, H, W) photos in [0, 1]: (N, H, W) int64."""
+    """The segmentation network's label maps for (N, 3, H, W) photos in [0, 1]: (N, H, W) int64, on the photos'
+    device (computed on the network's)."""
     segmenter.eval()
-    return in_batches(lambda x: segmenter(x).argmax(1), photos, batch_size=batch_size)
+    return in_batches(lambda x: segmenter(x).argmax(1), photos, batch_size=batch_size, device=device_of(segmenter))
 
 
 @torch.no_grad()
 def translate(generator: UNetGenerator, sources: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
     """G(x) for a stack of inputs (N, C, H, W) in [0, 1], in eval mode (dropout off, BatchNorm's running
-    statistics): (N, out_channels, H, W) in [0, 1]."""
+    statistics): (N, out_channels, H, W) in [0, 1], on the inputs' device (computed on G's)."""
     generator.eval()
-    return in_batches(generator, sources, batch_size=batch_size)
+    return in_batches(generator, sources, batch_size=batch_size, device=device_of(generator))
 
 
 def fcn_score(segmenter: UNetGenerator, photos: torch.Tensor, labels: torch.Tensor) -> float:
@@ -370,11 +372,12 @@ def power_spectrum(images: torch.Tensor, bins: int = 32) -> tuple[torch.Tensor, 
     y = images.float().mean(1)
     y = y - y.mean((-2, -1), keepdim=True)
     power = (torch.fft.fft2(y).abs() ** 2 / (y.shape[-2] * y.shape[-1])).mean(0)
-    radius = (torch.fft.fftfreq(y.shape[-2])[:, None] ** 2 + torch.fft.fftfreq(y.shape[-1])[None, :] ** 2).sqrt()
+    fy, fx = torch.fft.fftfreq(y.shape[-2], device=y.device), torch.fft.fftfreq(y.shape[-1], device=y.device)
+    radius = (fy[:, None] ** 2 + fx[None, :] ** 2).sqrt()
     which = (radius / 0.5 * bins).long().clamp(max=bins - 1)  # ring index, up to the Nyquist frequency 0.5
-    sums = torch.zeros(bins).index_add_(0, which.flatten(), power.flatten())
-    counts = torch.zeros(bins).index_add_(0, which.flatten(), torch.ones(which.numel()))
-    return (torch.arange(bins) + 0.5) * 0.5 / bins, sums / counts.clamp(min=1)
+    sums = power.new_zeros(bins).index_add_(0, which.flatten(), power.flatten())
+    counts = power.new_zeros(bins).index_add_(0, which.flatten(), power.new_ones(which.numel()))
+    return (torch.arange(bins, device=y.device) + 0.5) * 0.5 / bins, sums / counts.clamp(min=1)
 
 
 def high_frequency_energy(images: torch.Tensor, cutoff: float = 0.125) -> float:
@@ -388,8 +391,8 @@ def high_frequency_energy(images: torch.Tensor, cutoff: float = 0.125) -> float:
     y = images.float().mean(1)
     y = y - y.mean((-2, -1), keepdim=True)
     power = torch.fft.fft2(y).abs() ** 2 / (y.shape[-2] * y.shape[-1])
-    fy = torch.fft.fftfreq(y.shape[-2])[:, None]
-    fx = torch.fft.fftfreq(y.shape[-1])[None, :]
+    fy = torch.fft.fftfreq(y.shape[-2], device=y.device)[:, None]
+    fx = torch.fft.fftfreq(y.shape[-1], device=y.device)[None, :]
     high = (fx**2 + fy**2).sqrt() > cutoff
     return (power * high).sum((-2, -1)).mean().item()
 
@@ -450,10 +453,13 @@ def measure_outputs(fake: torch.Tensor, pairs, task: str) -> dict[str, float]:
     targets are the true images): mean L1 error |y − G(x)|, high-frequency energy relative to the truth's
     (``high_frequency_energy``), and for façades the FCN-score (the shipped segmenter's per-pixel accuracy on the
     generated photos, against the pairs' label maps)."""
-    metrics = {"l1": (fake - pairs.targets).abs().mean().item(),
-               "high_frequency_ratio": high_frequency_energy(fake) / high_frequency_energy(pairs.targets)}
+    targets = pairs.targets.to(fake.device)
+    metrics = {"l1": (fake - targets).abs().mean().item(),
+               "high_frequency_ratio": high_frequency_energy(fake) / high_frequency_energy(targets)}
     if task == "facades":
-        metrics["fcn_score"] = fcn_score(segmenter(), fake, pairs.labels)
+        with torch.device(fake.device):  # the judge on the images' device
+            judge = segmenter()
+        metrics["fcn_score"] = fcn_score(judge, fake, pairs.labels.to(fake.device))
     return metrics
 
 

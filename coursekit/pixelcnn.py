@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import checkpoints
-from coursekit.runtime import check_unit_range, in_batches
+from coursekit.runtime import check_unit_range, device_of, in_batches, uniform
 
 # ---------------------------------------------------------------------------------------------------------------
 # Masked convolution
@@ -56,7 +56,7 @@ def causal_mask(kernel_size: int, mask_type: str) -> torch.Tensor:
     if kernel_size % 2 != 1:
         raise ValueError(f"kernel_size must be odd so that the kernel has a centre, got {kernel_size}.")
     c = kernel_size // 2
-    mask = torch.zeros(kernel_size, kernel_size)
+    mask = torch.zeros(kernel_size, kernel_size, device="cpu")  # a pattern: its users move it where they need it
     mask[:c, :] = 1  # every row above the centre
     mask[c, :c] = 1  # the centre row, left of the centre
     if mask_type == "B":
@@ -79,7 +79,7 @@ class MaskedConv2d(nn.Conv2d):
                  mask: MaskFunction = causal_mask):
         super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
         self.mask_type = mask_type
-        kernel_mask = torch.as_tensor(mask(kernel_size, mask_type), dtype=torch.float32)
+        kernel_mask = torch.as_tensor(mask(kernel_size, mask_type), dtype=torch.float32, device=self.weight.device)
         if kernel_mask.shape != (kernel_size, kernel_size):
             raise ValueError(f"mask({kernel_size}, {mask_type!r}) must have shape ({kernel_size}, {kernel_size}), "
                              f"got {tuple(kernel_mask.shape)}.")
@@ -240,7 +240,7 @@ class GatedPixelCNN(nn.Module):
         if not self.config.classes:
             return [None] * len(self.layers)
         if labels is None:
-            labels = torch.full((n,), self.config.classes, dtype=torch.int64)
+            labels = torch.full((n,), self.config.classes, dtype=torch.int64, device=device_of(self))
         return [layer.class_bias(labels) for layer in self.layers]
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -287,12 +287,15 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
 
     model: a ``GatedPixelCNN`` or a ``MaskedPixelCNN`` (unconditional: labels are ignored). For a class-conditional
     model, a fraction ``drop_labels`` of the labels is replaced by "no class", so that one model learns p(x | class)
-    and p(x). Returns {"nll": nats per image, "bits_per_dim": bits per pixel} on this batch, before the step.
+    and p(x). Returns {"nll": nats per image, "bits_per_dim": bits per pixel} on this batch, before the step. The
+    batch is moved to the model's device.
     """
     model.train()
+    x = x.to(device_of(model))
+    labels = None if labels is None else labels.to(x.device)
     classes = model.config.classes if isinstance(model, GatedPixelCNN) else 0
     if labels is not None and classes and drop_labels > 0:
-        dropped = torch.rand(len(labels), generator=generator) < drop_labels
+        dropped = uniform(len(labels), generator, labels.device) < drop_labels
         labels = torch.where(dropped, torch.full_like(labels, classes), labels)
     nats = nll(model(x, labels), x).mean()
     optimizer.zero_grad()
@@ -305,7 +308,8 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
 def test_nll(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256):
     """Negative log-likelihood in nats of each binary test image (N,), unconditional when labels is None."""
     model.eval()
-    return in_batches(lambda x, labels: nll(model(x, labels), x), x, labels, batch_size=batch_size)
+    return in_batches(lambda x, labels: nll(model(x, labels), x), x, labels, batch_size=batch_size,
+                      device=device_of(model))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -313,12 +317,17 @@ def test_nll(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None = No
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _uniforms(shape, generator: torch.Generator | None, uniforms: torch.Tensor | None) -> torch.Tensor:
-    if uniforms is not None:
-        if uniforms.shape != shape:
-            raise ValueError(f"uniforms must have shape {tuple(shape)}, got {tuple(uniforms.shape)}.")
-        return uniforms
-    return torch.rand(shape, generator=generator)
+def _start(model: nn.Module, n: int, size: int, labels, generator, uniforms, known, known_mask):
+    """What a sampler starts from, on the model's device: (u, canvas, which pixels are kept, labels). The uniforms
+    are drawn on the CPU (``generator``), so that a seed gives the same samples on every device."""
+    device = device_of(model)
+    shape = (n, 1, size, size)
+    if uniforms is not None and uniforms.shape != shape:
+        raise ValueError(f"uniforms must have shape {shape}, got {tuple(uniforms.shape)}.")
+    u = uniform(shape, generator, device) if uniforms is None else uniforms.to(device)
+    x = torch.zeros(shape, device=device) if known is None else known.to(device, copy=True)
+    keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.to(device).bool()
+    return u, x, keep, None if labels is None else labels.to(device)
 
 
 def sample(model: nn.Module, n: int, size: int = 28, labels: torch.Tensor | None = None, temperature: float = 1.0,
@@ -329,15 +338,14 @@ def sample(model: nn.Module, n: int, size: int = 28, labels: torch.Tensor | None
     labels: (n,) classes for a conditional model. temperature: T < 1 sharpens, T > 1 flattens p. uniforms: the
     random numbers u (n, 1, size, size) (drawn from ``generator`` when None). known, known_mask: pixels to keep as
     they are (image completion). record: pixel counts after which to save a copy of the canvas.
-    Returns (images (n, 1, size, size) in {0, 1}, {count: canvas copy} for each count in ``record``).
+    Returns (images (n, 1, size, size) in {0, 1} on the model's device, {count: canvas copy} for each count in
+    ``record``).
     """
     _check_temperature(temperature)
     with torch.no_grad():  # sampling needs no gradients
         model.eval()
-        u = _uniforms((n, 1, size, size), generator, uniforms)
-        x = torch.zeros(n, 1, size, size) if known is None else known.clone()
+        u, x, keep, labels = _start(model, n, size, labels, generator, uniforms, known, known_mask)
         _check_input(x, labels, getattr(getattr(model, "config", None), "classes", 0))
-        keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
         snapshots = {}
         for i in range(size):
             for j in range(size):
@@ -374,9 +382,7 @@ def sample_cached(model: GatedPixelCNN, n: int, size: int = 28, labels: torch.Te
     _check_temperature(temperature)
     with torch.no_grad():  # sampling needs no gradients
         model.eval()
-        u = _uniforms((n, 1, size, size), generator, uniforms)
-        x = torch.zeros(n, 1, size, size) if known is None else known.clone()
-        keep = torch.zeros_like(x, dtype=torch.bool) if known_mask is None else known_mask.bool()
+        u, x, keep, labels = _start(model, n, size, labels, generator, uniforms, known, known_mask)
         _check_input(x, labels, model.config.classes)
         conds = model._conditions(labels, n)
         snapshots = {}
@@ -406,7 +412,7 @@ def receptive_field(model: nn.Module, size: int = 15, at: tuple[int, int] | None
     Returns (size, size) gradients magnitudes; zero means the pixel cannot influence that output.
     """
     i, j = at if at is not None else (size // 2, size // 2)
-    x = torch.rand(1, 1, size, size).round().requires_grad_(True)
+    x = uniform((1, 1, size, size), device=device_of(model)).round().requires_grad_(True)
     logits = model(x)
     (grad,) = torch.autograd.grad(logits[0, 0, i, j], x)
     return grad[0, 0].abs()

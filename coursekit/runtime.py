@@ -6,8 +6,10 @@ modes: ``COURSEKIT_FAST=1`` (set by the tests and CI) shrinks steps, image sizes
 the same.
 
 The mode itself, the course's folders and its atomic writes are in ``coursekit.environment``, which needs no torch.
-Also here, inference in batches of bounded memory (``in_batches``) and the check that images are in [0, 1]
-(``check_unit_range``), shared by the other modules. This module imports only ``coursekit.environment``: everything
+Also here, what the other modules share: the device a model lives on (``device_of``), random numbers drawn on
+the CPU and moved to a device (``uniform``, ``normal``, ``integers``), so that a seed gives the same numbers on a GPU,
+inference in batches of bounded memory (``in_batches``) and the check that images are in [0, 1]
+(``check_unit_range``). This module imports only ``coursekit.environment``: everything
 else builds on the two.
 
 Used by every notebook, first in 01 «Calculs dans un réseau de neurones».
@@ -16,6 +18,7 @@ Used by every notebook, first in 01 «Calculs dans un réseau de neurones».
 from __future__ import annotations
 
 import inspect
+import itertools
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -87,13 +90,45 @@ def setup(seed: int = 0) -> torch.device:
     return dev
 
 
-def in_batches(fn: Callable[..., torch.Tensor], *tensors: torch.Tensor | None, batch_size: int) -> torch.Tensor:
+def device_of(model: torch.nn.Module) -> torch.device:
+    """Where a model's parameters (or, without any, its buffers) are: where the tensors made for it belong. The
+    building blocks take their device from their model or their inputs this way, never from a default."""
+    for tensor in itertools.chain(model.parameters(), model.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+def uniform(shape, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+    """U[0, 1) numbers of ``shape`` drawn on the CPU, from ``generator`` (or torch's global one, which
+    ``ck.setup`` seeds), then moved to ``device``: the same numbers for the same seed on every device."""
+    return torch.rand(shape, generator=generator, device="cpu").to(device)
+
+
+def normal(shape, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+    """N(0, 1) numbers of ``shape``, drawn on the CPU and moved to ``device`` as ``uniform`` draws them."""
+    return torch.randn(shape, generator=generator, device="cpu").to(device)
+
+
+def integers(high: int, shape, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+    """Integers in {0, …, high − 1} of ``shape``, drawn on the CPU and moved to ``device`` as ``uniform`` draws
+    them (indices into a dataset: minibatches)."""
+    return torch.randint(0, high, shape, generator=generator, device="cpu").to(device)
+
+
+def in_batches(fn: Callable[..., torch.Tensor], *tensors: torch.Tensor | None, batch_size: int,
+               device=None) -> torch.Tensor:
     """``fn`` applied to consecutive slices of ``batch_size`` items of ``tensors`` (all of the same length; None
     is passed on as None), the results concatenated along the first dimension: batched inference within a bounded
-    memory."""
-    n = len(next(t for t in tensors if t is not None))
-    return torch.cat([fn(*(None if t is None else t[i:i + batch_size] for t in tensors))
-                      for i in range(0, n, batch_size)])
+    memory. With ``device`` (a model's: ``device_of``), each slice is moved there and each result back to the
+    inputs' device, so that a model on a GPU can take a dataset that stays on the CPU."""
+    first = next(t for t in tensors if t is not None)
+    back = first.device if device is not None else None
+
+    def run(i: int) -> torch.Tensor:
+        out = fn(*(None if t is None else t[i:i + batch_size].to(device) for t in tensors))
+        return out.to(back)
+
+    return torch.cat([run(i) for i in range(0, len(first), batch_size)])
 
 
 def progress(iterable, **kwargs):

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from coursekit.runtime import in_batches, progress
+from coursekit.runtime import device_of, in_batches, integers, progress, uniform
 
 
 def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch.Tensor,
@@ -46,10 +46,10 @@ def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch
     ``callback(step, losses)``, step counting from 1; it may evaluate the model, so every step puts the model back in
     training mode. Returns the loss of every step (floats), measured on its batch before its update.
     """
-    device = next(model.parameters()).device
+    device = device_of(model)
     losses: list[float] = []
     for step in range(1, steps + 1):
-        idx = torch.randint(0, len(images), (batch_size,), generator=generator)  # a random minibatch B
+        idx = integers(len(images), (batch_size,), generator)  # a random minibatch B (drawn on the CPU)
         # the mean cross-entropy of B, ∂L/∂w, one update; train_step puts the model in training mode every time (a
         # callback that evaluated the model left it in evaluation mode) and clears the gradients before backward()
         losses.append(train_step(model, optimizer, images[idx].to(device), labels[idx].to(device))["loss"])
@@ -75,7 +75,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int
     ``every`` steps with (step, history) — a notebook draws its live plot there. Returns the history
     {"step": [...], "loss": [...], "accuracy": [...]}, one entry per ``every`` steps (the mean over those steps).
     """
-    device = next(model.parameters()).device
+    device = device_of(model)
     g = torch.Generator().manual_seed(seed)
     if optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -87,7 +87,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int
     history: dict[str, list[float]] = {"step": [], "loss": [], "accuracy": []}
     window: list[dict[str, float]] = []
     for step in progress(range(1, steps + 1), desc="training"):
-        idx = torch.randint(0, len(images), (batch_size,), generator=g)
+        idx = integers(len(images), (batch_size,), g)
         batch = images[idx]
         if augment is not None:
             batch = augment(batch, g)
@@ -110,9 +110,8 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
     Returns {"accuracy": float, "predictions": (N,) int64, "confidences": (N,) float, "probabilities": (N, C)}.
     """
     model.eval()
-    device = next(model.parameters()).device
-    probabilities = in_batches(lambda x: torch.softmax(model(x.to(device)), dim=1).cpu(), images,
-                               batch_size=batch_size)
+    probabilities = in_batches(lambda x: torch.softmax(model(x), dim=1), images, batch_size=batch_size,
+                               device=device_of(model)).cpu()
     confidences, predictions = probabilities.max(dim=1)
     return {"accuracy": (predictions == labels).float().mean().item(), "predictions": predictions,
             "confidences": confidences, "probabilities": probabilities}
@@ -126,7 +125,7 @@ def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, classes: i
 def random_flips(tensors: list[torch.Tensor], g: torch.Generator) -> list[torch.Tensor]:
     """Each item of a batch flipped left–right with probability ½, the same items in every tensor of ``tensors``
     (images, their targets, their label maps: anything whose last dimension is the width)."""
-    flip = torch.rand(len(tensors[0]), generator=g) < 0.5
+    flip = uniform(len(tensors[0]), g, tensors[0].device) < 0.5
     return [torch.where(flip.view(-1, *[1] * (t.ndim - 1)), t.flip(-1), t) for t in tensors]
 
 
@@ -136,9 +135,10 @@ def colour_jitter(batch: torch.Tensor, g: torch.Generator, grey: float = 0.5) ->
     oriented edges rather than only colour blobs."""
     n = len(batch)
     (batch,) = random_flips([batch], g)
-    batch = torch.where(torch.rand(n, 1, 1, 1, generator=g) < grey, batch.mean(1, keepdim=True).expand_as(batch), batch)
-    contrast = 0.6 + 0.8 * torch.rand(n, 1, 1, 1, generator=g)
-    brightness = 0.2 * (torch.rand(n, 1, 1, 1, generator=g) - 0.5)
+    batch = torch.where(uniform((n, 1, 1, 1), g, batch.device) < grey, batch.mean(1, keepdim=True).expand_as(batch),
+                        batch)
+    contrast = 0.6 + 0.8 * uniform((n, 1, 1, 1), g, batch.device)
+    brightness = 0.2 * (uniform((n, 1, 1, 1), g, batch.device) - 0.5)
     mean = batch.mean(dim=(1, 2, 3), keepdim=True)
     return ((batch - mean) * contrast + mean + brightness).clamp(0, 1)
 
@@ -146,9 +146,9 @@ def colour_jitter(batch: torch.Tensor, g: torch.Generator, grey: float = 0.5) ->
 def low_resolution(batch: torch.Tensor, g: torch.Generator, p: float = 0.3) -> torch.Tensor:
     """Augmentation: a fraction ``p`` of the images is shrunk to 8–16 px and enlarged back (blurry, like scans)."""
     out = batch.clone()
-    pick = torch.rand(len(batch), generator=g) < p
+    pick = uniform(len(batch), g, batch.device) < p
     if pick.any():
-        side = int(torch.randint(8, 17, (1,), generator=g))
+        side = 8 + int(integers(9, (1,), g))  # 8 to 16 px
         small = F.interpolate(batch[pick], size=(side, side), mode="area")
         out[pick] = F.interpolate(small, size=batch.shape[-2:], mode="bilinear", align_corners=False).clamp(0, 1)
     return out

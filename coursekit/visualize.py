@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.conv import grating
+from coursekit.runtime import integers, normal
 
 
 def filters_as_images(weight: torch.Tensor) -> torch.Tensor:
@@ -43,7 +44,7 @@ def orientation_tuning(weight: torch.Tensor, angles: int = 16, wavelengths=(3.0,
     w = weight.sum(dim=1)  # a luminance grating is the same on every channel: (C_out, K, K)
     bank = torch.stack([torch.stack([torch.stack([grating(math.pi * a / angles, k, lam, 2 * math.pi * p / phases)
                                                   for p in range(phases)]) for lam in wavelengths])
-                        for a in range(angles)])  # (A, L, P, K, K)
+                        for a in range(angles)]).to(w)  # (A, L, P, K, K), beside the filters
     return torch.einsum("cij,alpij->calp", w, bank).pow(2).mean(dim=(-1, -2)).sqrt()
 
 
@@ -57,7 +58,7 @@ def orientation_selectivity(weight: torch.Tensor, angles: int = 16, wavelengths=
     """
     r = orientation_tuning(weight, angles, wavelengths, phases)  # R(θ): (C, A)
     preferred_angle = r.argmax(dim=1)
-    rows = torch.arange(r.shape[0])
+    rows = torch.arange(r.shape[0], device=r.device)
     preferred = r[rows, preferred_angle]
     orthogonal = r[rows, (preferred_angle + angles // 2) % angles]
     return preferred / orthogonal.clamp_min(1e-6 * preferred.max().item() + 1e-12)
@@ -116,7 +117,7 @@ def blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
     Separable: one 1-D kernel exp(−t²/2σ²)/Σ along the rows, then along the columns.
     """
     radius = max(1, int(2 * sigma))
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype)
+    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
     kernel = torch.exp(-(t**2) / (2 * sigma**2))
     kernel = kernel / kernel.sum()
     c = x.shape[1]
@@ -135,9 +136,10 @@ def maximize_activation(model, layer: str, unit: int, size: int = 32, channels: 
     (up to ``jitter`` px) before the forward pass; every ``blur_every`` steps the image is blurred a little: both keep
     high-frequency noise out. Returns (image (channels, size, size) in [0, 1], activation at every step).
     """
-    g = torch.Generator().manual_seed(seed)
-    x = (0.5 + 0.01 * torch.randn(1, channels, size, size, generator=g)).requires_grad_(True)  # grey noise
-    shifts = torch.randint(-jitter, jitter + 1, (steps, 2), generator=g).tolist()  # the jitter (dy, dx) of every step
+    g = torch.Generator().manual_seed(seed)  # drawn on the CPU, the image made on the model's device
+    device = next(model.parameters()).device
+    x = (0.5 + 0.01 * normal((1, channels, size, size), g, device)).requires_grad_(True)  # grey noise
+    shifts = (integers(2 * jitter + 1, (steps, 2), g) - jitter).tolist()  # the jitter (dy, dx) of every step
     history = []
     for step, (dy, dx) in enumerate(shifts):
         shifted = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
