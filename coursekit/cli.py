@@ -10,7 +10,7 @@
     coursekit gallery              a PNG of samples of every embedded dataset (build/gallery.png)
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
-    coursekit bench style          time a 256-px style transfer (notebook 06), per L-BFGS iteration and in all
+    coursekit bench style          a 256-px style transfer's seconds per evaluation against the PyTorch tutorial's
 
 ``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
 of the fast mode. The checkpoints are made by another command, ``python -m coursekit.train NAME`` (``--dry-run`` to
@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import torch
 
-from coursekit import features, gram, homework, notebooks, pixelcnn
+from coursekit import benchmarks, features, homework, notebooks, runtime
 from coursekit.data import photos
 from coursekit.data.gallery import bench, gallery
 from coursekit.data.images import as_rgb
@@ -152,32 +151,26 @@ def _bench_data() -> int:
 
 
 def _bench_pixelcnn() -> int:
-    model = pixelcnn.gated_pixelcnn(pretrained=True)
-    u = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(0))
-    timings = {}
-    for name, sampler in (("naive", pixelcnn.sample), ("cached", pixelcnn.sample_cached)):
-        start = time.perf_counter()
-        images, _ = sampler(model, 16, 28, None, uniforms=u)
-        timings[name] = (time.perf_counter() - start, images)
-    same = torch.equal(timings["naive"][1], timings["cached"][1])
+    result = benchmarks.pixelcnn_sampling()
     print(f"PixelCNN sampling, 16 digits of 28×28 on {torch.get_num_threads()} CPU threads:")
-    print(f"  naive  (one forward pass per pixel)    {timings['naive'][0]:7.1f} s")
-    print(f"  cached (vertical stack once per row)   {timings['cached'][0]:7.1f} s")
-    print(f"  speed-up {timings['naive'][0] / timings['cached'][0]:.1f}×, identical samples: {same}")
-    return 0 if same else 1
+    print(f"  naive  (one forward pass per pixel)    {result['naive']:7.1f} s")
+    print(f"  cached (vertical stack once per row)   {result['cached']:7.1f} s")
+    print(f"  speed-up {result['naive'] / result['cached']:.1f}×, identical samples: {result['identical']}")
+    return 0 if result["identical"] else 1
 
 
-def _bench_style(side: int = 256, steps: int = 100) -> int:
-    extractor = features.feature_extractor("auto")
-    content = as_rgb(photos.photo("china"), max_side=side, verbose=False)
-    style = as_rgb(photos.photo("hubble_deep_field"), max_side=side, verbose=False)
-    start = time.perf_counter()
-    _, history = gram.style_transfer(extractor, content, style, style_weight=10.0, steps=steps)
-    seconds = time.perf_counter() - start
-    iterations = len(history["total"]) - 2  # the history holds the start and the clipped result too
-    print(f"style transfer at {tuple(content.shape[-2:])} on {torch.get_num_threads()} CPU threads, "
-          f"{extractor.describe()}:")
-    print(f"  {iterations} L-BFGS iterations in {seconds:.1f} s: {seconds / max(iterations, 1):.2f} s per iteration")
+def _bench_style(side: int = 256, steps: int = 20, rounds: int = 3) -> int:
+    extractor = features.vgg19(pretrained=False).to(runtime.device())  # an evaluation costs the same with any weights
+    content, style = (as_rgb(photos.photo(name), max_side=side, verbose=False).to(runtime.device())
+                      for name in ("china", "hubble_deep_field"))
+    result = benchmarks.style_transfer(extractor, content, style, steps=steps, rounds=rounds)
+    where = f"{torch.get_num_threads()} CPU threads" if content.device.type == "cpu" else str(content.device)
+    print(f"style transfer at {tuple(content.shape[-2:])} on {where}, VGG-19 (random weights), the same layers:")
+    print(f"  gram.style_transfer   {result['course']:6.3f} s per evaluation "
+          f"({result['evaluations']} evaluations for {result['iterations']} L-BFGS iterations)")
+    print(f"  the PyTorch tutorial  {result['tutorial']:6.3f} s per evaluation")
+    print(f"  ratio {result['ratio']:.2f} (the fastest of {rounds} rounds each)")
+    history = result["history"]
     print(f"  style loss {history['style'][0]:.3g} → {history['style'][-1]:.3g}, "
           f"content loss {history['content'][0]:.3g} → {history['content'][-1]:.3g}")
     return 0
@@ -275,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     p_bench = sub.add_parser("bench", help="time parts of the course on this machine")
     p_bench.add_argument("what", choices=["data", "pixelcnn", "style"],
                          help="data: the embedded dataset generators; pixelcnn: naive against cached sampling; "
-                              "style: a 256-px style transfer (100 L-BFGS iterations)")
+                              "style: a 256-px style transfer against the PyTorch tutorial's loop, per evaluation")
     p_bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)

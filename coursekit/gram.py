@@ -27,7 +27,8 @@ The loss terms, each relative so that its weight means the same whatever the sca
 - **Style transfer** («Capturer le style artistique»): start from the content photo p and minimise
   L = L_content + β · E (+ λ · TV) (Gatys et al.'s α/β ratio is our 1/β).
 
-The pixels are kept in [0, 1] by a soft penalty during L-BFGS and clipped at the end (see ``_lbfgs``).
+The pixels are kept in [0, 1] by a soft penalty during L-BFGS (``torch.optim.LBFGS``, on the images' device) and
+clipped at the end (see ``_lbfgs``).
 
 ``style_transfer`` and ``synthesize_texture`` run these with a progress bar and return the image and the loss
 history; they work outside the notebook. They take their loss terms from a ``LossTerms`` (the functions of this
@@ -40,11 +41,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
-from scipy.optimize import minimize
 
-from coursekit.runtime import check_unit_range, progress
+from coursekit.runtime import check_unit_range, progress, uniform
 
 RANGE_PENALTY = 100.0  # weight of the soft [0, 1] constraint on the pixels, relative to the starting loss
 
@@ -59,7 +58,8 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"gram_matrix expects features shaped (N, C, H, W), got {shape}.")
     n, c, h, w = features.shape
     f = features.reshape(n, c, h * w)  # F: (N, C, M)
-    return f @ f.transpose(1, 2) / (h * w)  # F Fᵀ / M: (N, C, C)
+    # F Fᵀ / M: (N, C, C), one matrix product per image (torch's batched product takes twice as long here)
+    return torch.stack([fi @ fi.T for fi in f]) / (h * w)
 
 
 def style_loss(features: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
@@ -128,58 +128,49 @@ def style_targets(extractor, style: torch.Tensor, layers=None) -> tuple[dict, di
 
 
 def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Tensor, dict[str, list[float]]]:
-    """Minimise objective(x)["total"] over the pixels x by L-BFGS (scipy's), gradients by autograd; a progress bar
-    over the iterations.
+    """Minimise objective(x)["total"] over the pixels x by L-BFGS (``torch.optim.LBFGS``, with a strong-Wolfe line
+    search and 20 past steps), gradients by autograd, on x0's device; a progress bar over the iterations.
 
-    Pixels must end in [0, 1]. Hard bounds (L-BFGS-B's) stall the descent when the noise start has many pixels
-    pushed against them, so the range is a soft penalty instead, RANGE_PENALTY · L(x₀) · mean(distance outside
-    [0, 1])² (L(x₀): the starting loss, so that the penalty keeps its weight whatever the loss's scale), and the
-    result is clipped at the end. objective returns a dict of scalar tensors, "total" and its parts.
+    Pixels must end in [0, 1]. Hard bounds stall the descent when the noise start has many pixels pushed against
+    them, so the range is a soft penalty instead, RANGE_PENALTY · L(x₀) · mean(distance outside [0, 1])² (L(x₀): the
+    starting loss, so that the penalty keeps its weight whatever the loss's scale), and the result is clipped at the
+    end. objective returns a dict of scalar tensors, "total" and its parts.
     Returns (x, history): each part's value at the start, after every iteration, and for the clipped result
     (at most steps + 2 values).
     """
-    shape, dtype = x0.shape, x0.dtype
-    history: dict[str, list[float]] = {}
-    last: dict[str, float] = {}
-    last_fun = [None]  # the value scipy sees (with the range penalty) at the last evaluation
+    x = x0.detach().clone().requires_grad_(True)
+    # one iteration per step() call, so that the history and the progress bar follow the iterations; the line
+    # search may evaluate up to 25 points of each
+    optimizer = torch.optim.LBFGS([x], lr=1.0, max_iter=1, max_eval=26, history_size=20,
+                                  line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0)
+    last: dict = {}  # the last evaluation: its point, penalised loss, gradient and parts; the penalty's scale
 
-    with torch.no_grad():
-        scale = max(float(objective(x0)["total"]), 1e-3)  # the penalty is weighed against the loss it competes with
-
-    def fun(flat):
-        x = torch.from_numpy(flat).view(shape).to(dtype).requires_grad_(True)
+    def closure():
+        if "at" in last and torch.equal(x, last["at"]):  # each step() starts by evaluating where it stands
+            x.grad = last["grad"].clone()
+            return last["loss"]
+        optimizer.zero_grad()
         terms = objective(x)
+        if "scale" not in last:  # the first evaluation, at x₀: the penalty is weighed against the loss it competes with
+            last["scale"] = max(float(terms["total"].detach()), 1e-3)
         outside = (x - x.clamp(0, 1)).pow(2).mean()  # 0 inside [0, 1]
-        penalised = terms["total"] + RANGE_PENALTY * scale * outside
+        penalised = terms["total"] + RANGE_PENALTY * last["scale"] * outside
         penalised.backward()
-        last.clear()
-        last.update({name: float(value.detach()) for name, value in terms.items()})
-        last_fun[0] = float(penalised.detach())
-        return last_fun[0], x.grad.double().flatten().numpy()
+        last.update(at=x.detach().clone(), grad=x.grad.clone(), loss=penalised.detach(),
+                    terms={name: value.detach() for name, value in terms.items()})
+        return last["loss"]
 
-    def record():
-        for name, value in last.items():
-            history.setdefault(name, []).append(value)
-
-    bar = progress(range(steps), desc=desc)
-    ticks = iter(bar)
-    fun(x0.detach().double().flatten().numpy())
-    record()
-
-    def callback(intermediate_result):
-        if last_fun[0] != intermediate_result.fun:  # the last evaluation was not at the accepted point
-            fun(intermediate_result.x)
-        record()
-        next(ticks, None)
-
-    result = minimize(fun, x0.detach().double().flatten().numpy(), jac=True, method="L-BFGS-B", callback=callback,
-                      options={"maxiter": steps, "maxcor": 20, "ftol": 0.0, "gtol": 0.0})
-    bar.close()
-    image = torch.from_numpy(np.clip(result.x, 0, 1)).view(shape).to(dtype)
+    recorded = []  # the parts at the start and after each iteration, as tensors: no device sync per iteration
+    closure()
+    recorded.append(last["terms"])
+    for _ in progress(range(steps), desc=desc):
+        optimizer.step(closure)
+        closure()  # the point the iteration accepted: already evaluated unless the line search ended elsewhere
+        recorded.append(last["terms"])
+    image = x.detach().clamp(0, 1)
     with torch.no_grad():
-        last.clear()
-        last.update({name: float(value) for name, value in objective(image).items()})
-        record()  # the losses of the image as returned, clipped
+        recorded.append(objective(image))  # the losses of the image as returned, clipped
+    history = {name: torch.stack([r[name] for r in recorded]).tolist() for name in recorded[0]}
     return image, history
 
 
@@ -201,7 +192,7 @@ def synthesize_texture(extractor, texture: torch.Tensor, size: tuple[int, int] |
     texture = _as_batch(texture, "texture")
     targets, weights = style_targets(extractor, texture, layers)
     h, w = size or texture.shape[-2:]
-    noise = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
+    noise = uniform((1, 3, h, w), torch.Generator().manual_seed(seed), texture.device)  # drawn on the CPU
     tv = _relative_tv(terms, texture) if tv_weight else None
 
     def objective(x):

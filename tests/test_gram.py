@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from coursekit import features, gram
+from coursekit import benchmarks, features, gram
 
 
 def test_gram_matrix_equals_its_double_sum():
@@ -174,3 +174,23 @@ def test_the_total_variation_prior_smooths_the_result(small):
     _, history = gram.style_transfer(small, content, texture, steps=5, tv_weight=0.5)
     assert history["tv"][0] == pytest.approx(1.0), "relative to the content photo's own roughness"
     assert history["total"][0] == pytest.approx(history["content"][0] + 10.0 * history["style"][0] + 0.5, rel=1e-5)
+
+
+def test_lbfgs_keeps_one_history_entry_per_iteration_and_evaluates_each_point_once(small):
+    """torch.optim.LBFGS, one iteration per step(): the point each step starts from is not evaluated again."""
+    texture = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(3))
+    counted = benchmarks._Counted(small)
+    _, history = gram.synthesize_texture(counted, texture, steps=6)
+    assert len(history) == 6 + 2  # the start, each iteration, the clipped result
+    assert 6 <= counted.evaluations <= 6 * 3, "a line search of one or a few evaluations per iteration"
+
+
+def test_bench_style_times_the_course_and_the_tutorial_per_evaluation(small):
+    content = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(4))
+    style = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(5))
+    result = benchmarks.style_transfer(small, content, style, steps=3, rounds=1)
+    assert result["evaluations"] >= 3 and result["course"] > 0 and result["tutorial"] > 0
+    assert result["ratio"] == pytest.approx(result["course"] / result["tutorial"])
+    assert len(result["history"]["style"]) == 3 + 2
+    image = benchmarks.tutorial_style_transfer(small, content[None], style[None], evaluations=4)
+    assert image.shape == (1, 3, 16, 16) and 0 <= image.min() and image.max() <= 1
