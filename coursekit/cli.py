@@ -8,6 +8,7 @@
     coursekit build [--fast]       all of the above at once, with a summary table
     coursekit course DIR [01|all]  an nbgrader course folder: one assignment per notebook, ready to grade
     coursekit gallery              a PNG of samples of every embedded dataset (build/gallery.png)
+    coursekit mirror DIR           every file the course downloads, in one folder a class shares (COURSEKIT_MIRROR)
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
     coursekit bench style          a 256-px style transfer's seconds per evaluation against the PyTorch tutorial's
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from coursekit import benchmarks, features, homework, notebooks, runtime
+from coursekit import benchmarks, environment, features, homework, mirror, notebooks, runtime
 from coursekit.data import photos
 from coursekit.data.gallery import bench, gallery
 from coursekit.data.images import as_rgb
@@ -136,6 +137,21 @@ def _build(args) -> int:
     (out / "summary.md").write_text(table + "\n", encoding="utf-8")
     print("\n" + table + f"\n\n(also in {out / 'summary.md'})")
     return _report_failures([(r.name, r.error, out / "executed" / (r.name + ".ipynb")) for r in rows if not r.ok])
+
+
+def _mirror(args) -> int:
+    folder = Path(args.dir).expanduser()
+    source = environment.mirror() or "the datasets' own servers"
+    print(f"filling the mirror {folder} (from {source}):")
+    report = mirror.fill(folder)
+    for path, outcome in report.items():
+        print(f"  {path:<44} {outcome}")
+    failed = [path for path, outcome in report.items() if outcome.startswith("failed")]
+    if failed:
+        print(f"{len(failed)} of {len(report)} files could not be had; run this again once the network allows.")
+        return 1
+    print(f"done: set {environment.MIRROR_ENV}={folder.resolve()} (or the URL that serves it) for the class.")
+    return 0
 
 
 def _gallery(args) -> int:
@@ -264,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
                            help="the PNG to write")
     p_gallery.add_argument("--seed", type=int, default=0)
     p_gallery.set_defaults(func=_gallery)
+
+    p_mirror = sub.add_parser("mirror", help="download every file the course uses into one folder, for a class to "
+                              f"share through {environment.MIRROR_ENV}")
+    p_mirror.add_argument("dir", help="the mirror's folder (created if needed; files already there are kept)")
+    p_mirror.set_defaults(func=_mirror)
 
     p_bench = sub.add_parser("bench", help="time parts of the course on this machine")
     p_bench.add_argument("what", choices=["data", "pixelcnn", "style"],

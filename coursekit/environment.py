@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 FAST_ENV = "COURSEKIT_FAST"
 DATA_ENV = "COURSEKIT_DATA"
+MIRROR_ENV = "COURSEKIT_MIRROR"
 
 # The folder of the package's checkout: notebooks/, data/ and build/ sit beside coursekit/.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,23 @@ def data_dir() -> Path:
             f"the data folder {path} cannot be created ({err.strerror}); set {DATA_ENV} to a folder you can write to."
         ) from err
     return path
+
+
+def mirror() -> str | None:
+    """The class's mirror that every download comes from, when ``COURSEKIT_MIRROR`` is set: a base URL
+    (``https://…``, ``http://…``, ``file://…``) or a folder, returned as a URL without its trailing slash. None when
+    the setting is unset or empty: downloads come from the datasets' own servers. ``coursekit mirror DIR`` fills one.
+    """
+    chosen = os.environ.get(MIRROR_ENV, "").strip()
+    if not chosen:
+        return None
+    if chosen.split("://")[0] in ("http", "https", "file"):
+        return chosen.rstrip("/")
+    folder = Path(chosen).expanduser()
+    if not folder.is_dir():
+        raise ValueError(f"{MIRROR_ENV}={chosen!r} is neither a URL (https://…, http://…, file://…) nor a folder "
+                         f"here: set it to your class's mirror, or unset it to download from the datasets' servers.")
+    return folder.resolve().as_uri()
 
 
 def course_folder(name: str) -> Path:

@@ -24,16 +24,24 @@ which.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from coursekit.data.download import download, mirrored
+from coursekit.environment import mirror
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 VGG19_BLOCKS = (2, 2, 4, 4, 4)  # convolutions per block of VGG-19
 VGG_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 VGG_CONTENT_LAYER = "relu4_2"
+# torchvision's file of VGG-19's ImageNet weights (VGG19_Weights.IMAGENET1K_V1); torch hub names a file by the first
+# hex digits of its SHA-256, checked when it comes from a class's mirror
+VGG19_FILE = "vgg19-dcbb9e9d.pth"
+VGG19_SHA256_PREFIX = "dcbb9e9d"
 
 
 def imagenet_normalize(images: torch.Tensor) -> torch.Tensor:
@@ -116,7 +124,15 @@ def vgg19(pretrained: bool = True, pool: str = "avg", progress: bool = True) -> 
     from torchvision.models import VGG19_Weights, vgg19 as tv_vgg19
 
     weights = VGG19_Weights.IMAGENET1K_V1 if pretrained else None
+    if weights is not None and mirror() is not None:  # the class's mirror, into the cache torchvision reads
+        download(mirrored(weights.url, VGG19_FILE), vgg19_weights_file(), sha256=VGG19_SHA256_PREFIX,
+                 progress=progress)
     return VGGFeatures(tv_vgg19(weights=weights, progress=progress).features, pretrained, pool)
+
+
+def vgg19_weights_file() -> Path:
+    """Where torchvision keeps VGG-19's ImageNet weights once downloaded: torch hub's ``checkpoints/`` folder."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / VGG19_FILE
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from coursekit.environment import is_fast
+from coursekit.environment import is_fast, mirror
 
 CHUNK = 1 << 16
 MAX_EXPANSION = 20  # an archive may expand to 20 times its size (MNIST's images: 4.7, CIFAR-10: 1.1)...
@@ -122,10 +122,21 @@ def cache_lock(cache: Path, name: str):
             os.close(fd)  # closing releases the lock
 
 
+def mirrored(url: str, path: str) -> str:
+    """Where to download a file from: ``url``, or, when ``COURSEKIT_MIRROR`` names a class's mirror, the file
+    ``path`` in it (its place in the mirror's layout, ``coursekit mirror``'s: MNIST/raw/train-images-idx3-ubyte.gz,
+    cifar-10-python.tar.gz, facades.tar.gz, vgg19-dcbb9e9d.pth). The file is checked against the same checksum
+    either way."""
+    base = mirror()
+    return url if base is None else f"{base}/{path}"
+
+
 def _expected(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
     if sha256 and md5:
         raise ValueError("give one checksum, sha256 or md5, not both.")
     if sha256:
+        if len(sha256) < 8:
+            raise ValueError(f"a sha256 checksum must have 8 hex digits at least, got {sha256!r}.")
         return "sha256", sha256.lower()
     if md5:
         return "md5", md5.lower()
@@ -136,6 +147,7 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
              progress: bool | None = None) -> Path:
     """Download ``url`` to ``dest`` (a file path), verified against ``sha256`` or ``md5``; return ``dest``.
 
+    ``sha256`` may be a prefix of the digest, 8 hex digits at least (torch hub's file names carry one).
     A ``dest`` that already exists and matches its checksum is used as it is, without a download; one that does not
     match is refused and left in place (coursekit writes a file there only once it is verified, so someone else put
     it there). progress: show a tqdm bar (default: except in fast mode). Raises ``Unreachable`` when the host cannot
@@ -145,7 +157,7 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
     dest = Path(dest)
     expected = _expected(sha256, md5)
     if dest.is_file():
-        if expected is None or file_hash(dest, expected[0]) == expected[1]:
+        if expected is None or file_hash(dest, expected[0]).startswith(expected[1]):
             return dest
         raise DownloadError(f"{dest} is there already but does not have the expected {expected[0]} checksum: it is "
                             "corrupt, or another version of the file. coursekit leaves it as it is: delete or move "
@@ -170,7 +182,7 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
         if total is not None and received != total:
             raise DownloadError(f"the download of {url} was interrupted: {received:,} of {total:,} bytes arrived; "
                                 "run the cell again to retry.")
-        if expected is not None and digest.hexdigest() != expected[1]:
+        if expected is not None and not digest.hexdigest().startswith(expected[1]):
             raise DownloadError(
                 f"{url} does not have the expected {expected[0]} checksum (got {digest.hexdigest()[:16]}…, expected "
                 f"{expected[1][:16]}…): the file is corrupt or has changed on the server. Nothing was kept. Retry, "

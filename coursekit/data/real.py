@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from coursekit.data.download import (DownloadError, cache_lock, download, extract, file_hash, gunzip, make_folder,
-                                     share)
+                                     mirrored, share)
 from coursekit.data.facades import rgb_to_labels
 from coursekit.environment import data_dir
 
@@ -47,6 +47,13 @@ def _fetch_first(names_and_urls: list[str], dest: Path, md5: str) -> Path:
             error = err
     assert error is not None
     raise error
+
+
+def mnist_urls(dataset_class, kind: str, filename: str) -> list[str]:
+    """Where one MNIST or Fashion-MNIST file comes from: torchvision's servers in turn, or the class's mirror alone
+    (``download.mirrored``), under ``KIND/raw/FILENAME``."""
+    return list(dict.fromkeys(mirrored(server + filename, f"{kind}/raw/{filename}")
+                              for server in dataset_class.mirrors))
 
 
 def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,7 +79,7 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
                 if target.is_file():  # another process made it while this one waited
                     continue
                 mine = not (raw / filename).is_file()  # an archive put there by hand stays
-                archive = _fetch_first([mirror + filename for mirror in dataset_class.mirrors], raw / filename, md5)
+                archive = _fetch_first(mnist_urls(dataset_class, kind, filename), raw / filename, md5)
                 try:
                     gunzip(archive, target)
                 finally:
@@ -93,7 +100,8 @@ def cifar10(split: str = "train") -> tuple[torch.Tensor, torch.Tensor, tuple[str
         with cache_lock(data_dir(), "cifar10"):
             if not (root / tvd.CIFAR10.base_folder).is_dir():  # not made by another process meanwhile
                 mine = not (data_dir() / tvd.CIFAR10.filename).is_file()  # an archive put there by hand stays
-                archive = download(tvd.CIFAR10.url, data_dir() / tvd.CIFAR10.filename, md5=tvd.CIFAR10.tgz_md5)
+                archive = download(mirrored(tvd.CIFAR10.url, tvd.CIFAR10.filename), data_dir() / tvd.CIFAR10.filename,
+                                   md5=tvd.CIFAR10.tgz_md5)
                 try:
                     extract(archive, root)
                 finally:
@@ -154,7 +162,8 @@ def facades_folder() -> Path:
                 f"{unpacked.name}/facades/). coursekit leaves it as it is: move or rename it, then run this again; "
                 "or set COURSEKIT_DATA to another folder.")
         mine = not archive.is_file()  # an archive put there by hand is the user's: it stays
-        download(FACADES_URL, archive, sha256=pinned.read_text().strip() if pinned.is_file() else None)
+        download(mirrored(FACADES_URL, archive.name), archive,
+                 sha256=pinned.read_text().strip() if pinned.is_file() else None)
         try:
             extract(archive, unpacked)  # made by this call: `unpacked` did not exist
             _check_facades_layout(unpacked / "facades", f"the archive {archive}")
