@@ -102,6 +102,8 @@ def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, steps:
     in every other round, the fastest round of each kept (the first pays for warming up).
     Returns {"course": s, "tutorial": s, "ratio": course / tutorial, "evaluations": of the course's run,
     "iterations": steps, "history": the course's last history}."""
+    if rounds < 1 or steps < 1:
+        raise ValueError(f"steps and rounds must be at least 1, got {steps} and {rounds}.")
     counted = _Counted(extractor)
     best = {"course": float("inf"), "tutorial": float("inf")}
     evaluations = 3 * steps  # the tutorial's, until the course's first run has counted its own

@@ -11,7 +11,7 @@
     coursekit mirror DIR           every file the course downloads, in one folder a class shares (COURSEKIT_MIRROR)
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
-    coursekit bench style          a 256-px style transfer's seconds per evaluation against the PyTorch tutorial's
+    coursekit bench style          seconds per evaluation of a 256-px style transfer, against the PyTorch tutorial
 
 ``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
 of the fast mode. The checkpoints are made by another command, ``python -m coursekit.train NAME`` (``--dry-run`` to
@@ -141,7 +141,10 @@ def _build(args) -> int:
 
 def _mirror(args) -> int:
     folder = Path(args.dir).expanduser()
-    source = environment.mirror() or "the datasets' own servers"
+    try:
+        source = environment.mirror() or "the datasets' own servers"
+    except ValueError as err:
+        raise _UsageError(str(err)) from err
     print(f"filling the mirror {folder} (from {source}):")
     report = mirror.fill(folder)
     for path, outcome in report.items():

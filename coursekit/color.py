@@ -338,7 +338,7 @@ def fit(model: ColorNet, optimizer: torch.optim.Optimizer, images: torch.Tensor,
     every step, measured on its batch before its update."""
     losses = []
     for _ in progress(range(steps), desc=desc):
-        batch = images[integers(len(images), (batch_size,), generator)]
+        batch = images[integers(len(images), (batch_size,), generator, images.device)]
         if augment is not None:
             batch = augment(batch, generator)
         losses.append(train_step(model, optimizer, batch, bins, weights, encoder)["loss"])

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit.data.download import download, mirrored
-from coursekit.environment import mirror
+from coursekit.environment import data_dir, mirror
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -118,21 +118,32 @@ class VGGFeatures(nn.Module):
 
 
 def vgg19(pretrained: bool = True, pool: str = "avg", progress: bool = True) -> VGGFeatures:
-    """VGG-19's features from torchvision; ImageNet weights (downloaded once into torch's cache, checksummed by
-    torchvision) when ``pretrained``. Raises the download's error when the weights cannot be had."""
+    """VGG-19's features from torchvision, with ImageNet weights when ``pretrained``. Raises the download's error when
+    the weights cannot be had.
+
+    The weights come from torchvision (downloaded once into torch hub's cache over HTTPS, checked by torchvision),
+    or, when ``COURSEKIT_MIRROR`` names a class's mirror or the course's cache already holds them, from the course's
+    cache (``vgg19_weights_file``), checked by their SHA-256 prefix and read with ``torch.load(weights_only=True)``,
+    which runs no code from the file."""
     # here: importing torchvision takes over 1 s (it loads torch._dynamo), and only VGG-19 needs it
     from torchvision.models import VGG19_Weights, vgg19 as tv_vgg19
 
-    weights = VGG19_Weights.IMAGENET1K_V1 if pretrained else None
-    if weights is not None and mirror() is not None:  # the class's mirror, into the cache torchvision reads
-        download(mirrored(weights.url, VGG19_FILE), vgg19_weights_file(), sha256=VGG19_SHA256_PREFIX,
-                 progress=progress)
-    return VGGFeatures(tv_vgg19(weights=weights, progress=progress).features, pretrained, pool)
+    if not pretrained:
+        return VGGFeatures(tv_vgg19(weights=None).features, False, pool)
+    cached = vgg19_weights_file()
+    if mirror() is None and not cached.is_file():
+        return VGGFeatures(tv_vgg19(weights=VGG19_Weights.IMAGENET1K_V1, progress=progress).features, True, pool)
+    download(mirrored(VGG19_Weights.IMAGENET1K_V1.url, VGG19_FILE), cached, sha256=VGG19_SHA256_PREFIX,
+             progress=progress)  # a file already there is only checked
+    model = tv_vgg19(weights=None)
+    model.load_state_dict(torch.load(cached, map_location="cpu", weights_only=True))
+    return VGGFeatures(model.features, True, pool)
 
 
 def vgg19_weights_file() -> Path:
-    """Where torchvision keeps VGG-19's ImageNet weights once downloaded: torch hub's ``checkpoints/`` folder."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / VGG19_FILE
+    """Where the course keeps VGG-19's ImageNet weights when they come from a class's mirror: its own cache
+    (``COURSEKIT_DATA``), not torch hub's, so that torchvision never unpickles a file it did not download itself."""
+    return data_dir() / VGG19_FILE
 
 
 @dataclass(frozen=True)

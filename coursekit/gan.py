@@ -242,36 +242,36 @@ def train_ring(beta1: float = 0.5, steps: int = 3000, batch_size: int = 256, lr:
     ``train_step``). Seeded: the same arguments give the same run. On the CPU, whatever the notebook's device: these
     MLPs are so small that a GPU spends its time launching them.
     """
-    with torch.device("cpu"):  # what is made here without a device, made there
-        torch.manual_seed(seed)
+    torch.manual_seed(seed)
+    with torch.device("cpu"):  # its parameters on the CPU, whatever the default device
         model = GAN2D()
-        g_optimizer, d_optimizer = optimizers(model, lr=lr, beta1=beta1)
-        centres = toy.ring_centres(8, 1.0)
-        noise = torch.randn(1000, model.config.noise, generator=torch.Generator().manual_seed(seed + 1))
-        grid, _ = plane_grid(extent, resolution)
-        snapshots = []
+    g_optimizer, d_optimizer = optimizers(model, lr=lr, beta1=beta1)
+    centres = toy.ring_centres(8, 1.0)
+    noise = normal((1000, model.config.noise), torch.Generator().manual_seed(seed + 1), "cpu")
+    grid, _ = plane_grid(extent, resolution)
+    snapshots = []
 
-        def snap(step):
-            with torch.no_grad():
-                points = model.generator(noise)
-                shot = Snapshot(step, points, torch.sigmoid(model.score(grid)),
-                                modes_covered(points, centres, std=0.05)[0])
-            snapshots.append(shot)
-            if callback is not None:
-                callback(shot)
+    def snap(step):
+        with torch.no_grad():
+            points = model.generator(noise)
+            shot = Snapshot(step, points, torch.sigmoid(model.score(grid)),
+                            modes_covered(points, centres, std=0.05)[0])
+        snapshots.append(shot)
+        if callback is not None:
+            callback(shot)
 
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # these MLPs are tiny: one thread is faster, and far faster when the CPU is shared
-        try:
-            snap(0)
-            for step in range(1, steps + 1):
-                real, _ = toy.ring_of_gaussians(batch_size, seed=seed * 1_000_003 + step)
-                train_step(model, g_optimizer, d_optimizer, real, d_step=d_step)
-                if step % every == 0 or step == steps:
-                    snap(step)
-        finally:
-            torch.set_num_threads(threads)
-        return model, snapshots
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # these MLPs are tiny: one thread is faster, and far faster when the CPU is shared
+    try:
+        snap(0)
+        for step in range(1, steps + 1):
+            real, _ = toy.ring_of_gaussians(batch_size, seed=seed * 1_000_003 + step)
+            train_step(model, g_optimizer, d_optimizer, real, d_step=d_step)
+            if step % every == 0 or step == steps:
+                snap(step)
+    finally:
+        torch.set_num_threads(threads)
+    return model, snapshots
 
 
 def dcgan(pretrained: bool = True) -> DCGAN:

@@ -227,8 +227,8 @@ def measured_receptive_field(discriminator: PatchDiscriminator, size: int = 160)
     """The patch side measured with gradients: the extent of the input pixels whose change moves the logit at the
     centre of the output map (``patch_gradient`` > 0), on random images of ``size`` pixels."""
     c, device = discriminator.config, device_of(discriminator)
-    seen = patch_gradient(discriminator, uniform((1, c.in_channels, size, size), device=device),
-                          uniform((1, c.out_channels, size, size), device=device)) > 0
+    seen = patch_gradient(discriminator, uniform((1, c.in_channels, size, size), None, device),
+                          uniform((1, c.out_channels, size, size), None, device)) > 0
     rows, cols = seen.any(1).nonzero(), seen.any(0).nonzero()
     return int(max(rows.max() - rows.min() + 1, cols.max() - cols.min() + 1))
 

@@ -319,7 +319,7 @@ def test_nll(model: nn.Module, x: torch.Tensor, labels: torch.Tensor | None = No
 
 def _start(model: nn.Module, n: int, size: int, labels, generator, uniforms, known, known_mask):
     """What a sampler starts from, on the model's device: (u, canvas, which pixels are kept, labels). The uniforms
-    are drawn on the CPU (``generator``), so that a seed gives the same samples on every device."""
+    are drawn on the CPU (``generator``), so that a seed gives the same random numbers on every device."""
     device = device_of(model)
     shape = (n, 1, size, size)
     if uniforms is not None and uniforms.shape != shape:
@@ -412,7 +412,7 @@ def receptive_field(model: nn.Module, size: int = 15, at: tuple[int, int] | None
     Returns (size, size) gradients magnitudes; zero means the pixel cannot influence that output.
     """
     i, j = at if at is not None else (size // 2, size // 2)
-    x = uniform((1, 1, size, size), device=device_of(model)).round().requires_grad_(True)
+    x = uniform((1, 1, size, size), None, device_of(model)).round().requires_grad_(True)
     logits = model(x)
     (grad,) = torch.autograd.grad(logits[0, 0, i, j], x)
     return grad[0, 0].abs()

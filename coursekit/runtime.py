@@ -98,18 +98,19 @@ def device_of(model: torch.nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def uniform(shape, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
-    """U[0, 1) numbers of ``shape`` drawn on the CPU, from ``generator`` (or torch's global one, which
-    ``ck.setup`` seeds), then moved to ``device``: the same numbers for the same seed on every device."""
+def uniform(shape, generator: torch.Generator | None, device) -> torch.Tensor:
+    """U[0, 1) numbers of ``shape`` drawn on the CPU, from ``generator`` (None: torch's global one, which
+    ``ck.setup`` seeds), then moved to ``device``: the same numbers for the same seed on every device. ``device`` has
+    no default, so that no caller can forget to say where the numbers go."""
     return torch.rand(shape, generator=generator, device="cpu").to(device)
 
 
-def normal(shape, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+def normal(shape, generator: torch.Generator | None, device) -> torch.Tensor:
     """N(0, 1) numbers of ``shape``, drawn on the CPU and moved to ``device`` as ``uniform`` draws them."""
     return torch.randn(shape, generator=generator, device="cpu").to(device)
 
 
-def integers(high: int, shape, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+def integers(high: int, shape, generator: torch.Generator | None, device) -> torch.Tensor:
     """Integers in {0, …, high − 1} of ``shape``, drawn on the CPU and moved to ``device`` as ``uniform`` draws
     them (indices into a dataset: minibatches)."""
     return torch.randint(0, high, shape, generator=generator, device="cpu").to(device)

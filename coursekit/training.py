@@ -49,7 +49,7 @@ def train_loop(model: nn.Module, optimizer: torch.optim.Optimizer, images: torch
     device = device_of(model)
     losses: list[float] = []
     for step in range(1, steps + 1):
-        idx = integers(len(images), (batch_size,), generator)  # a random minibatch B (drawn on the CPU)
+        idx = integers(len(images), (batch_size,), generator, images.device)  # a random minibatch B
         # the mean cross-entropy of B, ∂L/∂w, one update; train_step puts the model in training mode every time (a
         # callback that evaluated the model left it in evaluation mode) and clears the gradients before backward()
         losses.append(train_step(model, optimizer, images[idx].to(device), labels[idx].to(device))["loss"])
@@ -87,7 +87,7 @@ def fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int
     history: dict[str, list[float]] = {"step": [], "loss": [], "accuracy": []}
     window: list[dict[str, float]] = []
     for step in progress(range(1, steps + 1), desc="training"):
-        idx = integers(len(images), (batch_size,), g)
+        idx = integers(len(images), (batch_size,), g, images.device)
         batch = images[idx]
         if augment is not None:
             batch = augment(batch, g)
@@ -113,7 +113,7 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
     probabilities = in_batches(lambda x: torch.softmax(model(x), dim=1), images, batch_size=batch_size,
                                device=device_of(model)).cpu()
     confidences, predictions = probabilities.max(dim=1)
-    return {"accuracy": (predictions == labels).float().mean().item(), "predictions": predictions,
+    return {"accuracy": (predictions == labels.cpu()).float().mean().item(), "predictions": predictions,
             "confidences": confidences, "probabilities": probabilities}
 
 
@@ -148,7 +148,7 @@ def low_resolution(batch: torch.Tensor, g: torch.Generator, p: float = 0.3) -> t
     out = batch.clone()
     pick = uniform(len(batch), g, batch.device) < p
     if pick.any():
-        side = 8 + int(integers(9, (1,), g))  # 8 to 16 px
+        side = 8 + int(integers(9, (1,), g, "cpu"))  # 8 to 16 px
         small = F.interpolate(batch[pick], size=(side, side), mode="area")
         out[pick] = F.interpolate(small, size=batch.shape[-2:], mode="bilinear", align_corners=False).clamp(0, 1)
     return out

@@ -139,7 +139,7 @@ def maximize_activation(model, layer: str, unit: int, size: int = 32, channels: 
     g = torch.Generator().manual_seed(seed)  # drawn on the CPU, the image made on the model's device
     device = next(model.parameters()).device
     x = (0.5 + 0.01 * normal((1, channels, size, size), g, device)).requires_grad_(True)  # grey noise
-    shifts = (integers(2 * jitter + 1, (steps, 2), g) - jitter).tolist()  # the jitter (dy, dx) of every step
+    shifts = (integers(2 * jitter + 1, (steps, 2), g, "cpu") - jitter).tolist()  # the jitter (dy, dx) of every step
     history = []
     for step, (dy, dx) in enumerate(shifts):
         shifted = torch.roll(x, shifts=(dy, dx), dims=(2, 3))

@@ -4,8 +4,8 @@
 2. Then nbgrader starts grading the blank and mistaken submissions of every notebook in the background
    (``nbgrader_course.Grading``), three notebooks at a time, while the other unit tests and the browser tests run.
 3. The browser tests run each solution notebook in JupyterLab and keep it as JupyterLab saved it (``lab_executed``).
-   Each one saved is handed in to the background grading at once and graded with ``nbgrader autograde
-   --no-execute``, so that each notebook runs once as a solution.
+   Each one saved is handed in to the background grading, which grades it with ``nbgrader autograde
+   --no-execute`` once the blank and mistaken submissions are graded, so that each notebook runs once as a solution.
 4. The grading tests come last: they wait for the background grading and read the grades.
 """
 
@@ -60,7 +60,7 @@ def grading(request) -> Grading:
 
 class LabExecuted(dict):
     """{file name: the saved copy} of the solution notebooks run and saved in JupyterLab by tests/test_browser.py.
-    Each one added is handed in at once as the "solutions" student's submission to the background grading, which
+    Each one set is handed in as the "solutions" student's submission to the background grading, which
     grades it with ``nbgrader autograde --no-execute``: one run of each notebook serves both tests."""
 
     def __init__(self, grading: Grading | None):

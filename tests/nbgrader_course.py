@@ -91,10 +91,13 @@ class Grading:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._running: set = set()
+        self._stopped = False
         self._handed: queue.Queue = queue.Queue()  # (number, saved notebook or None: executed), then None: no more
         self._handed_in: set[str] = set()
 
     def _run_command(self, what: str, args: list[str], timeout: int = 1800) -> None:
+        if self._stopped:
+            raise RuntimeError(f"{what}: the test run has ended, nothing more is started")
         start = time.monotonic()
         code, output = _command(args, self.root, timeout, self._running)
         self.times[what] = {"from": round(start - self.began, 1), "seconds": round(time.monotonic() - start, 1)}
@@ -105,7 +108,8 @@ class Grading:
         self._run_command(what, [sys.executable, "-m", "nbgrader", *args], timeout)
 
     def stop(self) -> None:
-        """Stop what still runs (the test run ended before the grading tests)."""
+        """Stop what still runs (the test run ended before the grading tests), and start nothing more."""
+        self._stopped = True
         for process in list(self._running):
             process.kill()
 
@@ -170,9 +174,12 @@ class Grading:
     def hand_in(self, name: str, saved: Path) -> None:
         """The solution notebook ``name`` as JupyterLab ran and saved it: graded with ``--no-execute`` once the
         blank and mistaken submissions are graded (conftest.py's ``lab_executed`` calls this)."""
-        number = next(n for n, path in NOTEBOOKS.items() if path.name == name)
-        self._handed_in.add(number)
-        self._handed.put((number, saved))
+        numbers = [n for n, path in NOTEBOOKS.items() if path.name == name]
+        if not numbers:
+            raise ValueError(f"{name} is not a course notebook: {sorted(p.name for p in NOTEBOOKS.values())}")
+        if numbers[0] not in self._handed_in:  # handed in once: a second copy would not replace the first
+            self._handed_in.add(numbers[0])
+            self._handed.put((numbers[0], saved))
 
     def finish(self) -> Path:
         """Wait for the thread (the solutions the browser tests did not hand in are executed by nbgrader), export

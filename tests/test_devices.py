@@ -144,6 +144,7 @@ BLOCKS = {
     "training.fit (augmented)": lambda: partial(training.fit, _digit_cnn(), _digits(), torch.arange(4), steps=2,
                                                 batch_size=2, every=1, augment=training.low_resolution),
     "training.evaluate": lambda: partial(training.evaluate, _digit_cnn(), _digits(), torch.arange(4), batch_size=3),
+    "gram.gram_matrix (no image)": lambda: partial(gram.gram_matrix, torch.zeros(0, 4, 3, 3)),
     "training.random_flips": lambda: partial(training.random_flips, [_rgb(), _rgb(seed=8)], G().manual_seed(0)),
     "visualize.maximize_activation": lambda: partial(visualize.maximize_activation, _digit_cnn(), "conv1", 0, size=28,
                                                      channels=1, steps=3),
@@ -175,12 +176,14 @@ def test_the_meta_device_catches_a_tensor_made_without_a_device():
 
 def test_random_numbers_are_drawn_on_the_cpu_and_moved():
     """The same seed gives the same numbers whatever the device asked for (here meta's shape, the CPU's values)."""
-    a = runtime.uniform((2, 3), G().manual_seed(5))
+    a = runtime.uniform((2, 3), G().manual_seed(5), "cpu")
     assert torch.equal(a, torch.rand(2, 3, generator=G().manual_seed(5)))
     assert runtime.uniform((2, 3), G().manual_seed(5), "meta").device.type == "meta"
-    assert torch.equal(runtime.integers(9, (4,), G().manual_seed(1)),
+    assert torch.equal(runtime.integers(9, (4,), G().manual_seed(1), "cpu"),
                        torch.randint(0, 9, (4,), generator=G().manual_seed(1)))
-    assert torch.equal(runtime.normal((4,), G().manual_seed(2)), torch.randn(4, generator=G().manual_seed(2)))
+    assert torch.equal(runtime.normal((4,), G().manual_seed(2), "cpu"), torch.randn(4, generator=G().manual_seed(2)))
+    with pytest.raises(TypeError, match="device"):
+        runtime.uniform((2, 3), G().manual_seed(5))  # no default device: a caller must say where
 
 
 def test_device_of_a_model_is_where_its_weights_are():

@@ -65,3 +65,13 @@ def test_the_gan_module_does_not_import_the_plots():
     tree = ast.parse((PACKAGE / "gan.py").read_text(encoding="utf-8"))
     assert not any(module.startswith("coursekit.plot") or module == "coursekit" and
                    any(a.name == "plot" for a in node.names) for node, module in _imports(tree))
+
+
+def test_nbgrader_loads_coursekit_grading_without_torch():
+    """Every nbgrader command loads coursekit.grading (nbgrader_config.py): it must not pay for torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, coursekit, coursekit.grading; print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -53,7 +53,7 @@ def served(monkeypatch):
 @pytest.fixture
 def empty_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSEKIT_DATA", str(tmp_path / "cache"))
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # where torchvision keeps VGG-19's weights
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # torchvision's own cache: never used here
     return tmp_path / "cache"
 
 
@@ -108,6 +108,7 @@ def test_a_class_fills_a_mirror_then_loads_everything_from_it(served, empty_cach
     assert isinstance(extractor, features.VGGFeatures) and extractor.pretrained, "loaded by torchvision's code"
     expected = torch.load(folder / features.VGG19_FILE, weights_only=True)["features.0.weight"]
     assert torch.equal(extractor.layers["conv1_1"].weight, expected)
+    assert not (tmp_path / "torch").exists(), "torchvision unpickles nothing from a mirror"
 
 
 def test_a_mirror_file_with_another_checksum_is_refused(served, empty_cache, monkeypatch):
@@ -124,6 +125,7 @@ def test_a_shared_cache_is_read_and_never_written(served, empty_cache, monkeypat
     for name in ("digits", "fashion", "natural"):  # the instructor fills the class's cache once
         ck.data.load(name, source="real", verbose=False)
     ck.data.load("facades", source="real", size=64, verbose=False)
+    features.vgg19()
     os.chmod(empty_cache, 0o555)  # then shares it read-only (root could still write: the snapshot is the check)
     before = _snapshot(empty_cache)
     monkeypatch.delenv("COURSEKIT_MIRROR")
@@ -133,6 +135,14 @@ def test_a_shared_cache_is_read_and_never_written(served, empty_cache, monkeypat
             for name in ("digits", "fashion", "natural", "facades"):
                 assert ck.data.load(name, split=split, source="real", size=64 if name == "facades" else None,
                                     verbose=False).real
+        assert features.vgg19().pretrained
     finally:
         os.chmod(empty_cache, 0o755)
     assert _snapshot(empty_cache) == before and _Static.asked == []
+
+
+def test_checksums_are_whole_md5s_or_sha256_prefixes(tmp_path):
+    with pytest.raises(ValueError, match="32 hex digits"):
+        dl.download("http://127.0.0.1:1/x", tmp_path / "x", md5="abc")
+    with pytest.raises(ValueError, match="8 to 64 hex digits"):
+        dl.download("http://127.0.0.1:1/x", tmp_path / "x", sha256="abc")

@@ -135,10 +135,12 @@ def _expected(sha256: str | None, md5: str | None) -> tuple[str, str] | None:
     if sha256 and md5:
         raise ValueError("give one checksum, sha256 or md5, not both.")
     if sha256:
-        if len(sha256) < 8:
-            raise ValueError(f"a sha256 checksum must have 8 hex digits at least, got {sha256!r}.")
+        if not 8 <= len(sha256) <= 64:
+            raise ValueError(f"a sha256 checksum has 8 to 64 hex digits (a prefix of the digest), got {sha256!r}.")
         return "sha256", sha256.lower()
     if md5:
+        if len(md5) != 32:
+            raise ValueError(f"an md5 checksum has 32 hex digits, got {md5!r}.")
         return "md5", md5.lower()
     return None
 
@@ -147,7 +149,8 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
              progress: bool | None = None) -> Path:
     """Download ``url`` to ``dest`` (a file path), verified against ``sha256`` or ``md5``; return ``dest``.
 
-    ``sha256`` may be a prefix of the digest, 8 hex digits at least (torch hub's file names carry one).
+    ``sha256`` may be a prefix of the digest, 8 hex digits at least (torch hub's file names carry one); ``md5`` is
+    the whole digest.
     A ``dest`` that already exists and matches its checksum is used as it is, without a download; one that does not
     match is refused and left in place (coursekit writes a file there only once it is verified, so someone else put
     it there). progress: show a tqdm bar (default: except in fast mode). Raises ``Unreachable`` when the host cannot

@@ -81,14 +81,14 @@ def ring_of_gaussians(n: int = 1000, modes: int = 8, radius: float = 1.0, std: f
     if modes < 1:
         raise ValueError(f"modes must be at least 1, got {modes!r}.")
     g = _generator(seed)
-    y = torch.randint(0, modes, (n,), generator=g)
-    x = ring_centres(modes, radius)[y] + std * torch.randn(n, 2, generator=g)
+    y = torch.randint(0, modes, (n,), generator=g, device="cpu")
+    x = ring_centres(modes, radius)[y] + std * torch.randn(n, 2, generator=g, device="cpu")
     return x.float(), y.long()
 
 
 def ring_centres(modes: int = 8, radius: float = 1.0) -> torch.Tensor:
     """The (modes, 2) centres of ``ring_of_gaussians``."""
-    angle = 2 * math.pi * torch.arange(modes) / modes
+    angle = 2 * math.pi * torch.arange(modes, device="cpu") / modes
     return radius * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
 
 
@@ -97,6 +97,6 @@ def plane_grid(extent: float = 1.6, resolution: int = 200) -> tuple[torch.Tensor
 
     Row r, column c of the grid is point r·resolution + c, with y increasing with r (``origin="lower"``).
     """
-    axis = torch.linspace(-extent, extent, resolution)
+    axis = torch.linspace(-extent, extent, resolution, device="cpu")
     yy, xx = torch.meshgrid(axis, axis, indexing="ij")
     return torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1), resolution
