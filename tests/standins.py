@@ -8,17 +8,23 @@ real, the contents tiny and made here (no network).
 - CIFAR-10: ``cifar-10-python.tar.gz`` in torchvision's layout (five training batches, a test batch, the meta file);
 - CMP Facades: ``facades.tar.gz`` in the pix2pix layout, one 512×256 pair per split;
 - VGG-19: a state dict of random weights under torchvision's file name, loaded by torchvision's own code.
+
+``serve()`` is the server the tests download from: 127.0.0.1, a port of its own, the files of ``Handler.files``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import hashlib
+import http.server
 import io
 import pickle
 import struct
 import tarfile
+import threading
+import time
 
 import numpy as np
 import torch
@@ -30,11 +36,62 @@ from coursekit import features
 from coursekit.data import facades, real
 
 
-def _idx_images(images: np.ndarray) -> bytes:
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Serves ``files`` ({path: bytes}), after ``delay`` seconds, and notes every path asked for in ``asked``. Paths
+    under /cut/ announce the whole file and send half; under /unannounced-cut/ they send half with no length."""
+
+    files: dict = {}
+    asked: list = []
+    delay = 0.0  # seconds before each answer
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.asked.append(self.path)
+        time.sleep(self.delay)
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        if self.path.startswith("/unannounced-cut/") and self.files.get("cut", True):  # no length, half, hang up
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+            return
+        if self.path.startswith("/cut/"):  # announce the whole file, send half, hang up
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve():
+    """Serve ``Handler.files`` (emptied first) on 127.0.0.1 while the block runs; yields (files, base URL)."""
+    Handler.files, Handler.asked, Handler.delay = {}, [], 0.0
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield Handler.files, f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def idx_images(images: np.ndarray) -> bytes:
     return gzip.compress(struct.pack(">IIII", 2051, *images.shape) + images.tobytes())
 
 
-def _idx_labels(labels: np.ndarray) -> bytes:
+def idx_labels(labels: np.ndarray) -> bytes:
     return gzip.compress(struct.pack(">II", 2049, len(labels)) + labels.tobytes())
 
 
@@ -51,10 +108,10 @@ def tar(members: dict) -> bytes:
 def _mnist(kind: str, seed: int) -> dict[str, bytes]:
     rng = np.random.default_rng(seed)
     train, test = (rng.integers(0, 256, (n, 28, 28), dtype=np.uint8) for n in (6, 4))
-    return {f"{kind}/raw/train-images-idx3-ubyte.gz": _idx_images(train),
-            f"{kind}/raw/train-labels-idx1-ubyte.gz": _idx_labels(np.arange(6, dtype=np.uint8)),
-            f"{kind}/raw/t10k-images-idx3-ubyte.gz": _idx_images(test),
-            f"{kind}/raw/t10k-labels-idx1-ubyte.gz": _idx_labels(np.array([9, 2, 6, 3], dtype=np.uint8))}
+    return {f"{kind}/raw/train-images-idx3-ubyte.gz": idx_images(train),
+            f"{kind}/raw/train-labels-idx1-ubyte.gz": idx_labels(np.arange(6, dtype=np.uint8)),
+            f"{kind}/raw/t10k-images-idx3-ubyte.gz": idx_images(test),
+            f"{kind}/raw/t10k-labels-idx1-ubyte.gz": idx_labels(np.array([9, 2, 6, 3], dtype=np.uint8))}
 
 
 def _cifar_batches() -> dict[str, bytes]:
@@ -68,7 +125,7 @@ def _cifar_batches() -> dict[str, bytes]:
     return batches
 
 
-def _jpeg(array: np.ndarray) -> bytes:
+def jpeg(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="JPEG", quality=95)
     return buffer.getvalue()
@@ -82,7 +139,7 @@ def facades_pair() -> bytes:
     labels[:, 160:224, 104:152] = 3
     label_image = (facades.labels_to_rgb(labels)[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     photo = np.full((256, 256, 3), 120, dtype=np.uint8)
-    return _jpeg(np.concatenate([photo, label_image], axis=1))
+    return jpeg(np.concatenate([photo, label_image], axis=1))
 
 
 def _vgg19_weights() -> bytes:

@@ -2,13 +2,10 @@
 
 import gzip
 import hashlib
-import http.server
 import io
 import os
 import struct
 import tarfile
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -17,52 +14,15 @@ import torchvision.datasets as tvd
 from PIL import Image
 
 import coursekit as ck
+import standins  # beside this file, as conftest.py imports nbgrader_course
 from coursekit.data import download as dl
 from coursekit.data import real
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    files: dict = {}
-    delay = 0.0  # seconds before each answer
-
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        time.sleep(self.delay)
-        body = self.files.get(self.path)
-        if body is None:
-            self.send_error(404)
-            return
-        if self.path.startswith("/unannounced-cut/") and self.files.get("cut", True):  # no length, half, hang up
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.close_connection = True
-            return
-        if self.path.startswith("/cut/"):  # announce the whole file, send half, hang up
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server():
-    _Handler.files = {}
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield _Handler.files, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with standins.serve() as served:
+        yield served
 
 
 @pytest.fixture
@@ -122,19 +82,9 @@ def test_http_error_is_a_download_error(server, tmp_path):
         dl.download(url + "/missing.bin", tmp_path / "missing.bin")
 
 
-def _tar(members: dict) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def test_archive_member_escaping_its_folder_is_refused(tmp_path):
     archive = tmp_path / "evil.tar.gz"
-    archive.write_bytes(_tar({"good.txt": b"ok", "../evil.txt": b"pwned"}))
+    archive.write_bytes(standins.tar({"good.txt": b"ok", "../evil.txt": b"pwned"}))
     with pytest.raises(dl.DownloadError, match="outside its folder"):
         dl.extract(archive, tmp_path / "out")
     assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "out").exists()
@@ -143,7 +93,7 @@ def test_archive_member_escaping_its_folder_is_refused(tmp_path):
 
 def test_absolute_member_and_links_are_refused(tmp_path):
     archive = tmp_path / "abs.tar.gz"
-    archive.write_bytes(_tar({"/etc/evil": b"x"}))
+    archive.write_bytes(standins.tar({"/etc/evil": b"x"}))
     with pytest.raises(dl.DownloadError, match="outside its folder"):
         dl.extract(archive, tmp_path / "out")
     buffer = io.BytesIO()
@@ -158,31 +108,23 @@ def test_absolute_member_and_links_are_refused(tmp_path):
 
 def test_truncated_archive_is_explained(tmp_path):
     archive = tmp_path / "cut.tar.gz"
-    archive.write_bytes(_tar({"a.txt": np.random.default_rng(0).bytes(50_000)})[:2000])
+    archive.write_bytes(standins.tar({"a.txt": np.random.default_rng(0).bytes(50_000)})[:2000])
     with pytest.raises(dl.DownloadError, match="corrupt|not a readable archive"):
         dl.extract(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
 
 
 # ---------------------------------------------------------------------------------------------------------- MNIST
-def _idx_images(images: np.ndarray) -> bytes:
-    return gzip.compress(struct.pack(">IIII", 2051, *images.shape) + images.tobytes())
-
-
-def _idx_labels(labels: np.ndarray) -> bytes:
-    return gzip.compress(struct.pack(">II", 2049, len(labels)) + labels.tobytes())
-
-
 @pytest.fixture
 def tiny_mnist(server, monkeypatch):
     files, url = server
     rng = np.random.default_rng(0)
     train = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8)
     test = rng.integers(0, 256, (3, 28, 28), dtype=np.uint8)
-    served = {"train-images-idx3-ubyte.gz": _idx_images(train),
-              "train-labels-idx1-ubyte.gz": _idx_labels(np.array([3, 1, 4, 1, 5], dtype=np.uint8)),
-              "t10k-images-idx3-ubyte.gz": _idx_images(test),
-              "t10k-labels-idx1-ubyte.gz": _idx_labels(np.array([9, 2, 6], dtype=np.uint8))}
+    served = {"train-images-idx3-ubyte.gz": standins.idx_images(train),
+              "train-labels-idx1-ubyte.gz": standins.idx_labels(np.array([3, 1, 4, 1, 5], dtype=np.uint8)),
+              "t10k-images-idx3-ubyte.gz": standins.idx_images(test),
+              "t10k-labels-idx1-ubyte.gz": standins.idx_labels(np.array([9, 2, 6], dtype=np.uint8))}
     for name, body in served.items():
         files["/mnist/" + name] = body
     monkeypatch.setattr(tvd.MNIST, "mirrors", [UNREACHABLE, url + "/mnist/"])  # the first mirror is down
@@ -226,12 +168,6 @@ def test_real_raises_with_instructions_when_offline(cache, monkeypatch):
 
 
 # -------------------------------------------------------------------------------------------------------- facades
-def _jpeg(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="JPEG", quality=95)
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def tiny_facades(server, monkeypatch):
     from coursekit.data import facades
@@ -243,8 +179,8 @@ def tiny_facades(server, monkeypatch):
     labels[:, 40:56, 26:38] = 3  # a door
     label_image = (facades.labels_to_rgb(labels)[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     photo = np.full((64, 64, 3), 120, dtype=np.uint8)
-    pair = _jpeg(np.concatenate([photo, label_image], axis=1))  # photo left, labels right
-    archive = _tar({f"facades/{split}/1.jpg": pair for split in ("train", "val", "test")})
+    pair = standins.jpeg(np.concatenate([photo, label_image], axis=1))  # photo left, labels right
+    archive = standins.tar({f"facades/{split}/1.jpg": pair for split in ("train", "val", "test")})
     files["/facades.tar.gz"] = archive
     monkeypatch.setattr(real, "FACADES_URL", url + "/facades.tar.gz")
     return files, labels
@@ -266,7 +202,7 @@ def test_facades_archive_that_changed_is_refused(tiny_facades, cache):
     import shutil
 
     shutil.rmtree(cache / "facades")
-    files["/facades.tar.gz"] = _tar({"facades/train/1.jpg": b"not the same archive"})
+    files["/facades.tar.gz"] = standins.tar({"facades/train/1.jpg": b"not the same archive"})
     with pytest.raises(dl.DownloadError, match="checksum"):
         ck.data.load("facades", source="real", size=64, verbose=False)
     assert not (cache / "facades").exists() and not (cache / "facades.tar.gz").exists()
@@ -274,7 +210,7 @@ def test_facades_archive_that_changed_is_refused(tiny_facades, cache):
 
 def test_facades_archive_with_wrong_layout_is_refused(server, cache, monkeypatch):
     files, url = server
-    files["/facades.tar.gz"] = _tar({"facades/readme.txt": b"hello"})
+    files["/facades.tar.gz"] = standins.tar({"facades/readme.txt": b"hello"})
     monkeypatch.setattr(real, "FACADES_URL", url + "/facades.tar.gz")
     with pytest.raises(dl.DownloadError, match="not the pix2pix facades"):
         ck.data.load("facades", source="real", verbose=False)
@@ -341,7 +277,7 @@ def test_a_facades_folder_in_another_layout_is_left_alone_with_a_message(tiny_fa
 def test_a_hand_downloaded_archive_that_is_not_the_facades_is_refused_and_kept(server, cache, monkeypatch):
     monkeypatch.setattr(real, "FACADES_URL", UNREACHABLE + "facades.tar.gz")
     cache.mkdir(parents=True)
-    wrong = _tar({"facades/readme.txt": b"hello"})
+    wrong = standins.tar({"facades/readme.txt": b"hello"})
     (cache / "facades.tar.gz").write_bytes(wrong)
     with pytest.raises(dl.DownloadError, match="not the pix2pix facades.*left in place"):
         ck.data.load("facades", source="real", verbose=False)
@@ -384,7 +320,7 @@ def test_two_processes_on_an_empty_cache_both_get_the_facades(tiny_facades, tmp_
 
     files, _ = tiny_facades
     url = real.FACADES_URL
-    _Handler.delay = 0.5  # a slow server: both processes are on their way before either has finished
+    standins.Handler.delay = 0.5  # a slow server: both processes are on their way before either has finished
     try:
         for trial in range(3):
             env = {**os.environ, "COURSEKIT_DATA": str(tmp_path / f"cache{trial}"), "OMP_NUM_THREADS": "1"}
@@ -397,7 +333,7 @@ def test_two_processes_on_an_empty_cache_both_get_the_facades(tiny_facades, tmp_
             assert len(waited) <= 1  # the one that came second says why it waits
             assert _leftovers(tmp_path / f"cache{trial}") == []
     finally:
-        _Handler.delay = 0
+        standins.Handler.delay = 0
 
 
 def _modes(folder):
@@ -425,7 +361,7 @@ def test_what_the_cache_holds_is_readable_by_the_group_and_others(tiny_mnist, ti
 
 def test_an_archive_that_expands_too_far_is_refused_before_it_is_written(tmp_path):
     zeros = b"\0" * (dl.MIN_EXPANSION_LIMIT + 1)
-    (tmp_path / "bomb.tar.gz").write_bytes(_tar({"zeros.bin": zeros}))
+    (tmp_path / "bomb.tar.gz").write_bytes(standins.tar({"zeros.bin": zeros}))
     with pytest.raises(dl.DownloadError, match="expands to more than"):
         dl.extract(tmp_path / "bomb.tar.gz", tmp_path / "out")
     (tmp_path / "bomb.gz").write_bytes(gzip.compress(zeros))
@@ -447,7 +383,7 @@ def test_read_image_from_url(server, cache):
     files, url = server
     rgb = np.zeros((40, 60, 3), dtype=np.uint8)
     rgb[..., 0] = 200
-    files["/painting.jpg"] = _jpeg(rgb)
+    files["/painting.jpg"] = standins.jpeg(rgb)
     image = read_image(url + "/painting.jpg", sha256=hashlib.sha256(files["/painting.jpg"]).hexdigest())
     assert image.shape == (3, 40, 60)
     assert image[0].mean() > 0.7 and image[1].mean() < 0.1
@@ -483,7 +419,7 @@ def test_a_download_cut_short_without_length_or_checksum_is_not_kept(server, cac
 
     files, url = server
     rgb = np.random.default_rng(0).integers(0, 256, (80, 120, 3), dtype=np.uint8)
-    files["/unannounced-cut/photo.jpg"] = _jpeg(rgb)
+    files["/unannounced-cut/photo.jpg"] = standins.jpeg(rgb)
     with pytest.raises(ValueError, match="removed from the cache: run this again"):
         read_image(url + "/unannounced-cut/photo.jpg")
     assert _files(cache) == []
@@ -520,12 +456,11 @@ def test_read_image_turns_a_phone_portrait_upright(tmp_path):
 
 
 def test_read_image_explains_a_truncated_file_and_a_decompression_bomb(tmp_path):
-    import struct
     import zlib
 
     from coursekit.data.images import read_image
 
-    whole = _jpeg(np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8))
+    whole = standins.jpeg(np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8))
     (tmp_path / "cut.jpg").write_bytes(whole[: len(whole) // 3])
     with pytest.raises(ValueError, match="cut.jpg could not be read to the end.*truncated or corrupt"):
         read_image(tmp_path / "cut.jpg")

@@ -5,9 +5,7 @@ The datasets' servers are stood in for by a mirror served from 127.0.0.1, holdin
 that folder, through the course's own loaders and torchvision's, into an empty cache.
 """
 
-import http.server
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -19,35 +17,13 @@ from coursekit import cli, environment, features, mirror
 from coursekit.data import download as dl
 
 
-class _Static(http.server.BaseHTTPRequestHandler):
-    files: dict = {}
-    asked: list = []
-
-    def do_GET(self):  # noqa: N802 - the name http.server calls
-        self.asked.append(self.path)
-        body = self.files.get(self.path.lstrip("/"))
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def served(monkeypatch):
     """The stand-ins served at http://127.0.0.1:PORT/mirror/, their checksums in torchvision's tables."""
     standins.use_checksums(monkeypatch)
-    _Static.files, _Static.asked = {f"mirror/{k}": v for k, v in standins.files().items()}, []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Static)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/mirror/"
-    httpd.shutdown()
-    httpd.server_close()
+    with standins.serve() as (files, url):
+        files.update({f"/mirror/{path}": body for path, body in standins.files().items()})
+        yield url + "/mirror/"
 
 
 @pytest.fixture
@@ -93,14 +69,14 @@ def test_a_class_fills_a_mirror_then_loads_everything_from_it(served, empty_cach
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == sorted(standins.files())
     assert cli.main(["mirror", str(folder)]) == 0 and capsys.readouterr().out.count("kept") == 11  # idempotent
 
-    _Static.asked.clear()
+    standins.Handler.asked.clear()
     monkeypatch.setenv("COURSEKIT_MIRROR", str(folder))  # the class: the folder on the hub's disk
     digits = ck.data.load("digits", source="real", verbose=False)
     fashion = ck.data.load("fashion", split="test", source="real", verbose=False)
     natural = ck.data.load("natural", source="real", verbose=False)
     facades = ck.data.load("facades", source="real", size=64, verbose=False)
     extractor = features.feature_extractor("auto", verbose=False)
-    assert _Static.asked == [], "nothing came from the network"
+    assert standins.Handler.asked == [], "nothing came from the network"
     assert digits.real and digits.images.shape == (6, 1, 28, 28) and digits.labels.tolist() == list(range(6))
     assert fashion.real and fashion.labels.tolist() == [9, 2, 6, 3]
     assert natural.real and natural.images.shape == (10, 3, 32, 32)
@@ -117,7 +93,7 @@ def test_a_mirror_file_with_another_checksum_is_refused(served, empty_cache, mon
     with pytest.raises(RuntimeError, match="checksum"):
         features.feature_extractor("vgg", verbose=False)
     assert not features.vgg19_weights_file().exists()
-    assert _Static.asked == ["/mirror/" + features.VGG19_FILE]
+    assert standins.Handler.asked == ["/mirror/" + features.VGG19_FILE]
 
 
 def test_a_shared_cache_is_read_and_never_written(served, empty_cache, monkeypatch):
@@ -129,7 +105,7 @@ def test_a_shared_cache_is_read_and_never_written(served, empty_cache, monkeypat
     os.chmod(empty_cache, 0o555)  # then shares it read-only (root could still write: the snapshot is the check)
     before = _snapshot(empty_cache)
     monkeypatch.delenv("COURSEKIT_MIRROR")
-    _Static.asked.clear()
+    standins.Handler.asked.clear()
     try:
         for split in ("train", "test"):
             for name in ("digits", "fashion", "natural", "facades"):
@@ -138,7 +114,7 @@ def test_a_shared_cache_is_read_and_never_written(served, empty_cache, monkeypat
         assert features.vgg19().pretrained
     finally:
         os.chmod(empty_cache, 0o755)
-    assert _snapshot(empty_cache) == before and _Static.asked == []
+    assert _snapshot(empty_cache) == before and standins.Handler.asked == []
 
 
 def test_checksums_are_whole_md5s_or_sha256_prefixes(tmp_path):
