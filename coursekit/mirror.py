@@ -24,7 +24,7 @@ from pathlib import Path
 
 from coursekit import features
 from coursekit.data import real
-from coursekit.data.download import DownloadError, download, file_hash, make_folder, mirrored
+from coursekit.data.download import DownloadError, download_first, file_hash, make_folder, mirrored
 
 
 @dataclass(frozen=True)
@@ -61,18 +61,12 @@ def fill(folder: Path, progress: bool = True) -> dict[str, str]:
     for item in mirror_files():
         target = folder / item.path
         had = target.is_file()
-        error: DownloadError | None = None
-        for url in item.urls:
-            try:
-                download(url, target, md5=item.md5, sha256=item.sha256, progress=progress)
-                error = None
-                break
-            except DownloadError as err:
-                error = err
-        if error is not None:
-            report[item.path] = f"failed: {error}"
-        else:
-            report[item.path] = "kept" if had else "downloaded"
-            if item.md5 is None and item.sha256 is None:
-                report[item.path] += f" (SHA-256 {file_hash(target)})"
+        try:
+            download_first(item.urls, target, md5=item.md5, sha256=item.sha256, progress=progress)
+        except DownloadError as err:
+            report[item.path] = f"failed: {err}"
+            continue
+        report[item.path] = "kept" if had else "downloaded"
+        if item.md5 is None and item.sha256 is None:
+            report[item.path] += f" (SHA-256 {file_hash(target)})"
     return report

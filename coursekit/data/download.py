@@ -199,6 +199,20 @@ def download(url: str, dest: Path, *, sha256: str | None = None, md5: str | None
             partial.unlink()
 
 
+def download_first(urls, dest: Path, **checksum) -> Path:
+    """``download`` from the first of ``urls`` that works (a dataset's mirrors, in turn); the last error when none
+    does. checksum: ``sha256=`` or ``md5=``, as for ``download``."""
+    error: DownloadError | None = None
+    for url in urls:
+        try:
+            return download(url, dest, **checksum)
+        except DownloadError as err:
+            error = err
+    if error is None:
+        raise ValueError(f"no URL to download {Path(dest).name} from.")
+    raise error
+
+
 def _stream(response, out, digest, total: int | None, url: str, name: str, show: bool) -> int:
     """Copy the response body to ``out`` block by block, hashing it and showing a progress bar; return the size."""
     received = 0

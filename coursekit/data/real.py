@@ -28,25 +28,13 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from coursekit.data.download import (DownloadError, cache_lock, download, extract, file_hash, gunzip, make_folder,
-                                     mirrored, share)
+from coursekit.data.download import (DownloadError, cache_lock, download, download_first, extract, file_hash, gunzip,
+                                     make_folder, mirrored, share)
 from coursekit.data.facades import rgb_to_labels
 from coursekit.environment import data_dir
 
 FACADES_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets/facades.tar.gz"
 FACADES_SPLITS = ("train", "val", "test")
-
-
-def _fetch_first(names_and_urls: list[str], dest: Path, md5: str) -> Path:
-    """Download ``dest`` from the first of several mirror URLs that works."""
-    error: DownloadError | None = None
-    for url in names_and_urls:
-        try:
-            return download(url, dest, md5=md5)
-        except DownloadError as err:
-            error = err
-    assert error is not None
-    raise error
 
 
 def mnist_urls(dataset_class, kind: str, filename: str) -> list[str]:
@@ -79,7 +67,7 @@ def mnist_like(kind: str = "MNIST", split: str = "train") -> tuple[torch.Tensor,
                 if target.is_file():  # another process made it while this one waited
                     continue
                 mine = not (raw / filename).is_file()  # an archive put there by hand stays
-                archive = _fetch_first(mnist_urls(dataset_class, kind, filename), raw / filename, md5)
+                archive = download_first(mnist_urls(dataset_class, kind, filename), raw / filename, md5=md5)
                 try:
                     gunzip(archive, target)
                 finally:
