@@ -321,7 +321,7 @@ def train_step(model: ColorNet, optimizer: torch.optim.Optimizer, rgb: torch.Ten
     else:
         if bins is None or len(bins) != model.config.bins:
             raise ValueError(f"a classification ColorNet over {model.config.bins} bins needs bins of that length.")
-        z = (encoder or soft_encode)(ab, bins, SIGMA, NEIGHBOURS)  # Z: (B, Q, H/2, W/2), the soft targets
+        z = (encoder or soft_encode)(ab, bins.to(ab), SIGMA, NEIGHBOURS)  # Z: (B, Q, H/2, W/2), the soft targets
         loss = rebalanced_cross_entropy(out, z, weights)
     optimizer.zero_grad()
     loss.backward()

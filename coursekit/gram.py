@@ -27,8 +27,9 @@ The loss terms, each relative so that its weight means the same whatever the sca
 - **Style transfer** («Capturer le style artistique»): start from the content photo p and minimise
   L = L_content + β · E (+ λ · TV) (Gatys et al.'s α/β ratio is our 1/β).
 
-The pixels are kept in [0, 1] by a soft penalty during L-BFGS (``torch.optim.LBFGS``, on the images' device) and
-clipped at the end (see ``_lbfgs``).
+The pixels are kept in [0, 1] by a soft penalty during L-BFGS (``torch.optim.LBFGS``) and clipped at the end (see
+``_lbfgs``). The optimisation runs on the extractor's device (``extractor.to(device)``), and the image comes back
+on the device its input came from: a notebook keeps its photos on the CPU and its network on a GPU.
 
 ``style_transfer`` and ``synthesize_texture`` run these with a progress bar and return the image and the loss
 history; they work outside the notebook. They take their loss terms from a ``LossTerms`` (the functions of this
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 
 import torch
 
-from coursekit.runtime import check_unit_range, progress, uniform
+from coursekit.runtime import check_unit_range, device_of, progress, uniform
 
 RANGE_PENALTY = 100.0  # weight of the soft [0, 1] constraint on the pixels, relative to the starting loss
 
@@ -108,13 +109,14 @@ class LossTerms:
     total_variation: Callable = total_variation
 
 
-def _as_batch(image: torch.Tensor, name: str) -> torch.Tensor:
+def _as_batch(image: torch.Tensor, name: str, extractor) -> torch.Tensor:
+    """``image`` as a batch of one, checked, on ``extractor``'s device: where the optimisation runs."""
     if not isinstance(image, torch.Tensor) or image.ndim not in (3, 4) or image.shape[-3] != 3:
         shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
         raise ValueError(f"{name} must be an RGB image (3, H, W) or (1, 3, H, W) in [0, 1], got {shape}; "
                          "coursekit.data.images.as_rgb converts paths, arrays, gray and RGBA images.")
     check_unit_range(image, name)
-    return image[None] if image.ndim == 3 else image
+    return (image[None] if image.ndim == 3 else image).to(device_of(extractor))
 
 
 def style_targets(extractor, style: torch.Tensor, layers=None) -> tuple[dict, dict]:
@@ -123,7 +125,7 @@ def style_targets(extractor, style: torch.Tensor, layers=None) -> tuple[dict, di
     the scale of its activations. Returns (targets, weights)."""
     layers = extractor.style_layers if layers is None else tuple(layers)
     with torch.no_grad():
-        targets = {name: gram_matrix(f) for name, f in extractor(style, layers).items()}
+        targets = {name: gram_matrix(f) for name, f in extractor(style.to(device_of(extractor)), layers).items()}
     weights = {name: 1.0 / g.pow(2).mean().clamp_min(1e-12).item() for name, g in targets.items()}
     return targets, weights
 
@@ -190,7 +192,8 @@ def synthesize_texture(extractor, texture: torch.Tensor, size: tuple[int, int] |
     ``tv_weight`` · TV(x̂) / TV(texture) when tv_weight > 0 (a smoothness prior). ``terms``: the loss functions
     (``terms.style`` for E, ``terms.total_variation`` for TV). Returns (image (1, 3, h, w) in [0, 1], the Gram loss E
     before each step and at the end; the first value is the noise's)."""
-    texture = _as_batch(texture, "texture")
+    back = texture.device
+    texture = _as_batch(texture, "texture", extractor)
     targets, weights = style_targets(extractor, texture, layers)
     h, w = size or texture.shape[-2:]
     noise = uniform((1, 3, h, w), torch.Generator().manual_seed(seed), texture.device)  # drawn on the CPU
@@ -204,7 +207,7 @@ def synthesize_texture(extractor, texture: torch.Tensor, size: tuple[int, int] |
         return {"total": e + tv_weight * l_tv, "style": e, "tv": l_tv}
 
     image, history = _lbfgs(noise, objective, steps, "texture")
-    return image, history["style"]
+    return image.to(back), history["style"]
 
 
 def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, style_weight: float = 10.0,
@@ -219,7 +222,8 @@ def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, style_
     so the style image is used at its own size. Returns (image (1, 3, H, W), history), history holding lists
     "total", "content" and "style" (and "tv" when tv_weight > 0): the values before each step and at the end.
     """
-    content, style = _as_batch(content, "content"), _as_batch(style, "style")
+    back = content.device
+    content, style = _as_batch(content, "content", extractor), _as_batch(style, "style", extractor)
     layer = content_layer or extractor.content_layer
     targets, weights = style_targets(extractor, style, style_layers)
     with torch.no_grad():
@@ -236,14 +240,16 @@ def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, style_
             parts["total"] = parts["total"] + tv_weight * parts["tv"]
         return parts
 
-    return _lbfgs(content, objective, steps, "style transfer")
+    image, history = _lbfgs(content, objective, steps, "style transfer")
+    return image.to(back), history
 
 
 def relative_losses(extractor, image: torch.Tensor, content: torch.Tensor, style: torch.Tensor,
                     content_layer: str | None = None, terms: LossTerms = LossTerms()) -> dict[str, float]:
     """The content and style losses of ``image`` as ``style_transfer`` defines them: {"content": …, "style": …}.
     Use it to compare the result with the content photo and the style image."""
-    image, content, style = _as_batch(image, "image"), _as_batch(content, "content"), _as_batch(style, "style")
+    image, content, style = (_as_batch(x, name, extractor) for x, name in
+                             ((image, "image"), (content, "content"), (style, "style")))
     layer = content_layer or extractor.content_layer
     targets, weights = style_targets(extractor, style)
     with torch.no_grad():
