@@ -9,6 +9,10 @@ real, the contents tiny and made here (no network).
 - CMP Facades: ``facades.tar.gz`` in the pix2pix layout, one 512×256 pair per split;
 - VGG-19: a state dict of random weights under torchvision's file name, loaded by torchvision's own code.
 
+``online_files()`` holds the same files, with MNIST and the facades replaced by stand-ins a notebook can learn from
+(font digits and façades rendered by ``coursekit``), for the notebooks executed on their online path
+(``test_online.py``).
+
 ``serve()`` is the server the tests download from: 127.0.0.1, a port of its own, the files of ``Handler.files``.
 """
 
@@ -33,7 +37,7 @@ from PIL import Image
 from torchvision.models import vgg19
 
 from coursekit import features
-from coursekit.data import facades, real
+from coursekit.data import digits, facades, real
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -142,6 +146,32 @@ def facades_pair() -> bytes:
     return jpeg(np.concatenate([photo, label_image], axis=1))
 
 
+def _rendered_mnist(train: int, test: int) -> dict[str, bytes]:
+    """MNIST's four files holding font digits rendered by ``coursekit``: the training file in the fonts of the
+    embedded training split, the test file in those of its test split, so that the fonts a notebook holds out stay
+    held out."""
+    out = {}
+    for prefix, split, n in (("train", "train", train), ("t10k", "test", test)):
+        images, labels = digits.render_digits(n, split, seed=11)
+        out[f"MNIST/raw/{prefix}-images-idx3-ubyte.gz"] = idx_images(
+            (images[:, 0] * 255).round().to(torch.uint8).numpy())
+        out[f"MNIST/raw/{prefix}-labels-idx1-ubyte.gz"] = idx_labels(labels.to(torch.uint8).numpy())
+    return out
+
+
+def _rendered_facades(per_split: dict[str, int]) -> bytes:
+    """The facades archive in the pix2pix layout, holding façades rendered by ``coursekit`` (other seeds than the
+    embedded sets'): 512×256 JPEG pairs, the photo on the left, its label image on the right."""
+    members = {}
+    for k, (split, n) in enumerate(per_split.items()):
+        photos, labels = facades.render_facades(n, 256, seed=900 + k)
+        label_images = facades.labels_to_rgb(labels)
+        for i in range(n):
+            pair = torch.cat([photos[i], label_images[i]], dim=2).permute(1, 2, 0)
+            members[f"facades/{split}/{i + 1}.jpg"] = jpeg((pair.numpy() * 255).round().astype(np.uint8))
+    return tar(members)
+
+
 def _vgg19_weights() -> bytes:
     buffer = io.BytesIO()
     torch.manual_seed(0)
@@ -158,19 +188,40 @@ def files() -> dict[str, bytes]:
             features.VGG19_FILE: _vgg19_weights()}
 
 
-def use_checksums(monkeypatch) -> None:
-    """Put the stand-ins' checksums where the real files' are: torchvision's tables, the VGG-19 digest prefix."""
-    served = files()
-    for kind in ("MNIST", "FashionMNIST"):
-        resources = getattr(tvd, kind).resources
-        monkeypatch.setattr(getattr(tvd, kind), "resources",
-                            [(name, hashlib.md5(served[f"{kind}/raw/{name}"]).hexdigest()) for name, _ in resources])
-    monkeypatch.setattr(tvd.CIFAR10, "tgz_md5", hashlib.md5(served[tvd.CIFAR10.filename]).hexdigest())
+@functools.cache
+def online_files() -> dict[str, bytes]:
+    """``files()`` with MNIST (4,000 training and 1,000 test digits) and the facades (200 training pairs, 8 in each
+    other split) rendered by ``coursekit``, so that the notebooks that load them learn from them."""
+    return {**files(), **_rendered_mnist(4000, 1000),
+            "facades.tar.gz": _rendered_facades({"train": 200, "val": 8, "test": 8})}
+
+
+def checksums(served: dict[str, bytes]) -> dict:
+    """The checksums of the stand-ins ``served`` ({path: bytes}, ``files()`` or ``online_files()``), as
+    ``apply_checksums`` puts them in place of the real files': JSON-serialisable, so that a notebook's kernel can
+    take them too."""
     batches = _cifar_batches()
-    monkeypatch.setattr(tvd.CIFAR10, "train_list", [[n, hashlib.md5(batches[n]).hexdigest()]
-                                                    for n, _ in tvd.CIFAR10.train_list])
-    monkeypatch.setattr(tvd.CIFAR10, "test_list", [[n, hashlib.md5(batches[n]).hexdigest()]
-                                                   for n, _ in tvd.CIFAR10.test_list])
-    meta = tvd.CIFAR10.meta["filename"]
-    monkeypatch.setattr(tvd.CIFAR10, "meta", {**tvd.CIFAR10.meta, "md5": hashlib.md5(batches[meta]).hexdigest()})
-    monkeypatch.setattr(features, "VGG19_SHA256_PREFIX", hashlib.sha256(served[features.VGG19_FILE]).hexdigest()[:8])
+    return {"resources": {kind: [[name, hashlib.md5(served[f"{kind}/raw/{name}"]).hexdigest()]
+                                 for name, _ in getattr(tvd, kind).resources] for kind in ("MNIST", "FashionMNIST")},
+            "tgz_md5": hashlib.md5(served[tvd.CIFAR10.filename]).hexdigest(),
+            "train_list": [[n, hashlib.md5(batches[n]).hexdigest()] for n, _ in tvd.CIFAR10.train_list],
+            "test_list": [[n, hashlib.md5(batches[n]).hexdigest()] for n, _ in tvd.CIFAR10.test_list],
+            "meta_md5": hashlib.md5(batches[tvd.CIFAR10.meta["filename"]]).hexdigest(),
+            "vgg19_sha256_prefix": hashlib.sha256(served[features.VGG19_FILE]).hexdigest()[:8]}
+
+
+def apply_checksums(sums: dict, set_attribute=setattr) -> None:
+    """Put the stand-ins' checksums (``checksums``) where the real files' are: torchvision's tables, the VGG-19 digest
+    prefix. ``set_attribute``: ``monkeypatch.setattr`` in a test, ``setattr`` in a notebook's kernel."""
+    for kind, resources in sums["resources"].items():
+        set_attribute(getattr(tvd, kind), "resources", [tuple(r) for r in resources])
+    set_attribute(tvd.CIFAR10, "tgz_md5", sums["tgz_md5"])
+    set_attribute(tvd.CIFAR10, "train_list", sums["train_list"])
+    set_attribute(tvd.CIFAR10, "test_list", sums["test_list"])
+    set_attribute(tvd.CIFAR10, "meta", {**tvd.CIFAR10.meta, "md5": sums["meta_md5"]})
+    set_attribute(features, "VGG19_SHA256_PREFIX", sums["vgg19_sha256_prefix"])
+
+
+def use_checksums(monkeypatch) -> None:
+    """The checksums of ``files()`` in place of the real files', for one test."""
+    apply_checksums(checksums(files()), monkeypatch.setattr)

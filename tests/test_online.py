@@ -1,0 +1,76 @@
+"""Notebooks 02, 04, 06 and 07 executed on their online path, the one an instructor with a network runs first.
+
+Their data and VGG-19's weights come from a class's mirror (``COURSEKIT_MIRROR``) served from 127.0.0.1, into an
+empty cache: the stand-ins of ``standins.online_files()``, in the real formats, made by the tests (MNIST holds font
+digits and the facades archive rendered façades, so that the notebooks learn from them; VGG-19's weights are random).
+Each notebook's kernel takes the stand-ins' checksums in place of the real files' before its first cell
+(``--IPKernelApp.exec_files``), then runs every cell in fast mode with ``coursekit.notebooks.run_cells``, as
+``coursekit run`` does: the notebooks' own asserts check what they show.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import standins
+from coursekit import notebooks
+from coursekit.environment import FAST_ENV, MIRROR_ENV
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+TESTS = Path(__file__).resolve().parent
+
+# what each notebook loads on its online path: the mirror's files it must ask for, and the line each load prints
+ONLINE = {
+    "02_cnn_classification": (["MNIST/raw/train-images-idx3-ubyte.gz", "MNIST/raw/t10k-images-idx3-ubyte.gz"],
+                              ["data · digits · real: MNIST train", "MNIST test set: "]),
+    "04_pixelcnn": (["MNIST/raw/train-images-idx3-ubyte.gz"], ["data · digits · real: MNIST train"]),
+    "06_style_transfer": (["vgg19-dcbb9e9d.pth"], ["features · VGG-19", "style layers: relu1_1"]),
+    "07_gans_and_pix2pix": (["facades.tar.gz"], ["data · facades · real: CMP Facades (pix2pix) train"]),
+}
+
+
+@pytest.fixture(scope="module")
+def online(tmp_path_factory):
+    """(the kernels' environment, their extra arguments): the stand-ins served as a mirror at
+    http://127.0.0.1:PORT/mirror/, and the file that gives the kernels their checksums."""
+    root = tmp_path_factory.mktemp("online")
+    served = standins.online_files()
+    startup = root / "standin_checksums.py"
+    startup.write_text("import json as _json, sys as _sys\n"
+                       f"_sys.path.insert(0, {str(TESTS)!r})\n"
+                       "import standins as _standins\n"
+                       f"_standins.apply_checksums(_json.loads({json.dumps(standins.checksums(served))!r}))\n"
+                       "del _json, _sys, _standins\n")
+    with standins.serve() as (files, url):
+        files.update({f"/mirror/{path}": body for path, body in served.items()})
+        # OMP_NUM_THREADS=1: torch on one thread, as in the other kernels of the test run (tests/conftest.py)
+        env = {**os.environ, FAST_ENV: "1", MIRROR_ENV: url + "/mirror/", "OMP_NUM_THREADS": "1",
+               "TORCH_HOME": str(root / "torch"), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+        yield env, [f"--IPKernelApp.exec_files={startup}"]
+
+
+@pytest.mark.parametrize("name", list(ONLINE))
+def test_notebook_runs_on_its_online_path(name, online, tmp_path):
+    env, arguments = online
+    env = {**env, "COURSEKIT_DATA": str(tmp_path / "cache")}  # an empty cache: an instructor's first run
+    standins.Handler.asked.clear()
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    try:
+        with (tmp_path / "kernel.log").open("w") as log:
+            error = notebooks.run_cells(nb, NOTEBOOKS, timeout=600, stderr=log, env=env, extra_arguments=arguments)
+    finally:
+        shutil.rmtree(tmp_path / "cache", ignore_errors=True)  # VGG-19's stand-in alone is 575 MB
+    nbformat.write(nb, tmp_path / f"{name}.ipynb")  # kept by pytest's tmp_path, to read when a cell failed
+    assert error == "", f"{name} failed on its online path: {error} (executed copy: {tmp_path / name}.ipynb)"
+
+    wanted, printed = ONLINE[name]
+    asked = {path.removeprefix("/mirror/") for path in standins.Handler.asked}
+    assert set(wanted) <= asked, f"{name} did not download {sorted(set(wanted) - asked)} from the mirror"
+    text = "\n".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+    for line in printed:
+        assert line in text, f"{name} never printed {line!r}: it did not run on the downloaded data"
+    assert "unavailable" not in text, "a download failed and the notebook fell back to its embedded stand-in"
