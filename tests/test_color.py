@@ -296,3 +296,13 @@ def test_as_rgb_resizes_large_images_and_refuses_nonsense(capsys):
         image_io.as_rgb(torch.rand(3, 8, 8) * 255)
     with pytest.raises(TypeError, match="path"):
         image_io.as_rgb([1, 2, 3])
+
+
+def test_hard_encode_in_chunks_gives_the_nearest_bin_of_every_pixel():
+    """Over 2¹⁶ pixels, hard_encode works in chunks (the distances of 4 million pixels to every bin would take 5 GB):
+    the answer is the one pass's."""
+    ab = (torch.rand(2, 2, 200, 200, generator=torch.Generator().manual_seed(0)) - 0.5) * 200  # 80,000 pixels
+    bins = color.ab_bins()
+    flat = ab.permute(0, 2, 3, 1).reshape(-1, 2)
+    assert torch.equal(color.hard_encode(ab, bins).flatten(), torch.cdist(flat, bins).argmin(1))
+    assert color.hard_encode(ab[:0], bins).shape == (0, 200, 200)

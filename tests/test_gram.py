@@ -194,3 +194,15 @@ def test_bench_style_times_the_course_and_the_tutorial_per_evaluation(small):
     assert len(result["history"]["style"]) == 3 + 2
     image = benchmarks.tutorial_style_transfer(small, content[None], style[None], evaluations=4)
     assert image.shape == (1, 3, 16, 16) and 0 <= image.min() and image.max() <= 1
+
+
+def test_gram_matrix_gradient_is_autograds():
+    """gram_matrix writes its gradient out, (∂L/∂G + ∂L/∂Gᵀ) F / M in one product: torch's numerical check agrees,
+    and so does autograd's own rule for F Fᵀ / M."""
+    features = torch.randn(2, 3, 4, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert torch.autograd.gradcheck(gram.gram_matrix, (features.requires_grad_(True),))
+    weights = torch.randn(2, 3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    ours = torch.autograd.grad((gram.gram_matrix(features) * weights).sum(), features)[0]
+    f = features.reshape(2, 3, 20)
+    theirs = torch.autograd.grad(((f @ f.mT / 20) * weights).sum(), features)[0]
+    torch.testing.assert_close(ours, theirs)

@@ -103,11 +103,14 @@ def _dilate(x: torch.Tensor, radius: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def _smooth_field(n: int, g: torch.Generator, strength: float) -> torch.Tensor:
-    """A smooth random displacement field (n, 64, 64, 2) in grid units: coarse noise, bicubically upsampled."""
-    coarse = torch.randn(n, 2, 5, 5, generator=g) * strength
+def _smooth_field(coarse: torch.Tensor) -> torch.Tensor:
+    """A smooth random displacement field (n, 64, 64, 2) in grid units: coarse noise (n, 2, 5, 5), bicubically
+    upsampled."""
     field = F.interpolate(coarse, size=(GLYPH_SIZE, GLYPH_SIZE), mode="bicubic", align_corners=True)
     return field.permute(0, 2, 3, 1)
+
+
+CHUNK = 4096  # digits drawn at a time: their 64-px intermediates take about 0.4 GB (30,000 at once took 3 GB)
 
 
 def render_digits(n: int, split: str = "train", seed: int = 0, labels: torch.Tensor | None = None):
@@ -126,28 +129,41 @@ def render_digits(n: int, split: str = "train", seed: int = 0, labels: torch.Ten
         labels = torch.as_tensor(labels, dtype=torch.int64)
         if labels.shape != (n,) or labels.min() < 0 or labels.max() > 9:
             raise ValueError(f"labels must be n = {n} digits in 0-9, got shape {tuple(labels.shape)}.")
-    font = torch.randint(0, outlines.shape[0], (n,), generator=g)
+    # every random number first, in the order of the steps below; then the images, CHUNK digits at a time
+    draws = {"font": torch.randint(0, outlines.shape[0], (n,), generator=g),
+             "as_stroke": torch.rand(n, generator=g) < 0.5,
+             "pen": torch.randint(1, 3, (n,), generator=g),  # pen half-width 1–2 px at 64 px: 1.5–2.5 px at 28
+             # an outline is kept or thickened by 1 px (thinning would erase thin faces)
+             "weight": torch.randint(0, 2, (n,), generator=g),
+             "angle": (torch.rand(n, generator=g) - 0.5) * math.radians(30),  # ±15°
+             "shear": (torch.rand(n, generator=g) - 0.5) * 0.6,  # ±0.3
+             "stretch": torch.exp((torch.rand(n, 2, generator=g) - 0.5) * 0.4),  # ×0.82 … ×1.22 per axis
+             "coarse": torch.randn(n, 2, 5, 5, generator=g) * 0.06,  # the elastic displacement, before upsampling
+             "box": 17 + 3 * torch.rand(n, generator=g),  # the digit's box side in the 28-px image
+             "shift": (torch.rand(n, 2, generator=g) - 0.5) * 2,  # and its centre's shift, up to ±1 px
+             "noise": torch.randn((n, 1, IMAGE_SIZE, IMAGE_SIZE), generator=g)}
+    images = [_draw(outlines, skeletons, labels[i:i + CHUNK], {k: v[i:i + CHUNK] for k, v in draws.items()})
+              for i in range(0, n, CHUNK)]
+    return torch.cat(images).contiguous(), labels
 
+
+def _draw(outlines: torch.Tensor, skeletons: torch.Tensor, labels: torch.Tensor, d: dict) -> torch.Tensor:
+    """The images (n, 1, 28, 28) of ``labels`` drawn with the random numbers ``d`` of ``render_digits``."""
+    n = len(labels)
     # 1-2. outline (thinned or thickened) or pen strokes along the skeleton, at 64×64
-    as_stroke = torch.rand(n, generator=g) < 0.5
-    pen = torch.randint(1, 3, (n,), generator=g)  # pen half-width 1–2 px at 64 px: strokes 1.5–2.5 px wide at 28
-    weight = torch.randint(0, 2, (n,), generator=g)  # outline: kept or thickened by 1 px (thinning erases thin faces)
-    ink = torch.where(as_stroke[:, None, None], skeletons[font, labels], outlines[font, labels])[:, None]
-    ink = _dilate(ink, torch.where(as_stroke, pen, weight))
+    ink = torch.where(d["as_stroke"][:, None, None], skeletons[d["font"], labels], outlines[d["font"], labels])[:, None]
+    ink = _dilate(ink, torch.where(d["as_stroke"], d["pen"], d["weight"]))
     ink = F.avg_pool2d(ink, 3, stride=1, padding=1)  # soften the pen's square edges
 
     # 3. affine map and elastic displacement (grid_sample reads the output pixel at the mapped input position)
-    angle = (torch.rand(n, generator=g) - 0.5) * math.radians(30)  # ±15°
-    shear = (torch.rand(n, generator=g) - 0.5) * 0.6  # ±0.3
-    stretch = torch.exp((torch.rand(n, 2, generator=g) - 0.5) * 0.4)  # ×0.82 … ×1.22 per axis
-    cos, sin = torch.cos(angle), torch.sin(angle)
+    cos, sin = torch.cos(d["angle"]), torch.sin(d["angle"])
     rotation = torch.stack([torch.stack([cos, -sin], -1), torch.stack([sin, cos], -1)], -2)  # (n, 2, 2)
     shearing = torch.eye(2).repeat(n, 1, 1)
-    shearing[:, 0, 1] = shear
+    shearing[:, 0, 1] = d["shear"]
     theta = torch.zeros(n, 2, 3)
-    theta[:, :, :2] = rotation @ shearing @ torch.diag_embed(1 / stretch)
+    theta[:, :, :2] = rotation @ shearing @ torch.diag_embed(1 / d["stretch"])
     grid = F.affine_grid(theta, (n, 1, GLYPH_SIZE, GLYPH_SIZE), align_corners=False)
-    grid = grid + _smooth_field(n, g, strength=0.06)
+    grid = grid + _smooth_field(d["coarse"])
     ink = F.grid_sample(ink, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
     # 4. MNIST framing: the ink's bounding box, made square, fills a 17–20 px box centred in 28×28 (±1 px)
@@ -159,8 +175,7 @@ def render_digits(n: int, split: str = "train", seed: int = 0, labels: torch.Ten
     right = torch.where(cols, coords, -math.inf).amax(1)
     centre_y, centre_x = (top + bottom) / 2, (left + right) / 2
     extent = torch.maximum(bottom - top, right - left) + 1  # the box's side, in 64-px pixels
-    box = 17 + 3 * torch.rand(n, generator=g)  # its side in the 28-px image
-    shift = (torch.rand(n, 2, generator=g) - 0.5) * 2  # and its centre moves by up to ±1 px
+    box, shift = d["box"], d["shift"]
     out = (torch.arange(IMAGE_SIZE, dtype=torch.float32) + 0.5 - IMAGE_SIZE / 2) / box[:, None] * extent[:, None]
     centre_y = centre_y - shift[:, 0] * extent / box  # a shift of the frame in 64-px units moves the digit the
     centre_x = centre_x - shift[:, 1] * extent / box  # other way
@@ -173,8 +188,7 @@ def render_digits(n: int, split: str = "train", seed: int = 0, labels: torch.Ten
 
     # contrast as in MNIST (strokes saturate at 1), then a little sensor noise
     images = (images * 1.6).clamp(0, 1)
-    images = (images + 0.03 * torch.randn(images.shape, generator=g) * (images > 0.05)).clamp(0, 1)
-    return images.contiguous(), labels
+    return (images + 0.03 * d["noise"] * (images > 0.05)).clamp(0, 1)
 
 
 def handwritten() -> tuple[torch.Tensor, torch.Tensor]:
