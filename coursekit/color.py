@@ -68,21 +68,12 @@ def _matmul_channels(matrix, x: torch.Tensor) -> torch.Tensor:
 CHUNK = 256  # images converted at a time between RGB and Lab when no gradient is needed
 
 
-def _in_chunks(convert):
-    """``convert`` applied CHUNK images at a time when nothing needs its gradient: at once, its temporaries took
-    1.3 GB for notebook 05's 4,000 training images."""
-
-    @functools.wraps(convert)
-    def chunked(x: torch.Tensor) -> torch.Tensor:
-        gradient = torch.is_grad_enabled() and isinstance(x, torch.Tensor) and x.requires_grad
-        if isinstance(x, torch.Tensor) and x.ndim == 4 and len(x) > CHUNK and not gradient:
-            return in_batches(convert, x, batch_size=CHUNK)
-        return convert(x)
-
-    return chunked
+def _in_chunks(x: torch.Tensor) -> bool:
+    """Convert ``x`` CHUNK images at a time? When it has more and nothing needs its gradient: at once, the
+    conversion's temporaries took 1.3 GB for notebook 05's 4,000 training images."""
+    return len(x) > CHUNK and not (torch.is_grad_enabled() and x.requires_grad)
 
 
-@_in_chunks
 def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """sRGB in [0, 1], (N, 3, H, W) → CIE Lab (N, 3, H, W): L in [0, 100], a and b in about [−110, 110].
 
@@ -91,6 +82,8 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     """
     _check_image(rgb, "rgb", 3, "RGB in [0, 1]")
     check_unit_range(rgb, "rgb_to_lab's rgb")
+    if _in_chunks(rgb):
+        return in_batches(rgb_to_lab, rgb, batch_size=CHUNK)
     c = rgb.clamp(0, 1)
     linear = torch.where(c > 0.04045, ((c.clamp_min(0.04045) + 0.055) / 1.055) ** 2.4, c / 12.92)  # undo gamma
     xyz = _matmul_channels(XYZ_FROM_RGB, linear)
@@ -100,13 +93,14 @@ def rgb_to_lab(rgb: torch.Tensor) -> torch.Tensor:
     return torch.stack([116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)], dim=1)
 
 
-@_in_chunks
 def lab_to_rgb(lab: torch.Tensor) -> torch.Tensor:
     """CIE Lab (N, 3, H, W) → sRGB (N, 3, H, W) in [0, 1]; colours outside the sRGB gamut are clipped.
 
     The inverse of ``rgb_to_lab``, differentiable (except where a channel is clipped).
     """
     _check_image(lab, "lab", 3, "L in [0, 100], a and b in about [−110, 110]")
+    if _in_chunks(lab):
+        return in_batches(lab_to_rgb, lab, batch_size=CHUNK)
     L, a, b = lab.unbind(1)
     fy = (L + 16) / 116
     f = torch.stack([fy + a / 500, fy, (fy - b / 200).clamp_min(0)], dim=1)
@@ -446,7 +440,9 @@ def accuracy_curve(ab_hat: torch.Tensor, ab: torch.Tensor, weights: torch.Tensor
     distance = (ab_hat - ab).pow(2).sum(1).sqrt().flatten()
     w = torch.ones_like(distance) if weights is None else weights.flatten().to(distance)
     # one threshold at a time: a (T, P) table of [d_i ≤ t] would take gigabytes for a thousand scenes
-    within = torch.stack([(w * (distance <= t)).sum() for t in thresholds.tolist()])  # Σ_i w_i [d_i ≤ t]
+    within = w.new_zeros(len(thresholds))
+    for k, t in enumerate(thresholds.tolist()):
+        within[k] = (w * (distance <= t)).sum()  # Σ_i w_i [d_i ≤ t]
     return within / w.sum()
 
 

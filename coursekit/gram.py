@@ -43,7 +43,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 
 from coursekit.runtime import check_unit_range, device_of, progress, uniform
 
@@ -93,14 +92,14 @@ def style_loss(features: dict[str, torch.Tensor], targets: dict[str, torch.Tenso
     total = 0.0
     for name, target in targets.items():
         gram = gram_matrix(features[name])                             # Ĝ^l: (N, C_l, C_l)
-        total = total + weights[name] * F.mse_loss(gram, target.expand_as(gram))  # w_l (1/C_l²) Σ_ij (Ĝ_ij − G_ij)²
+        total = total + weights[name] * (gram - target).pow(2).mean()  # w_l · (1/C_l²) Σ_ij (Ĝ^l_ij − G^l_ij)²
     return total
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Σ (F̂ − P)² / Σ P²: the squared error of the image's features F̂ to the content photo's P, both
     (N, C, H, W), relative to P's energy, so that it does not depend on the layer's scale and is 1 for F̂ = 0."""
-    return F.mse_loss(features, target, reduction="sum") / target.pow(2).sum().clamp_min(1e-12)  # Σ (F̂ − P)² / Σ P²
+    return (features - target).pow(2).sum() / target.pow(2).sum().clamp_min(1e-12)  # Σ (F̂ − P)² / Σ P²
 
 
 def total_variation(images: torch.Tensor) -> torch.Tensor:
@@ -127,14 +126,15 @@ class LossTerms:
     total_variation: Callable = total_variation
 
 
-def _as_batch(image: torch.Tensor, name: str, extractor) -> torch.Tensor:
-    """``image`` as a batch of one, checked, on ``extractor``'s device: where the optimisation runs."""
+def _as_batch(image: torch.Tensor, name: str, extractor) -> tuple[torch.Tensor, torch.device]:
+    """``image`` checked, as a batch of one on ``extractor``'s device (where the optimisation runs), and the device
+    it came from (where the result goes back)."""
     if not isinstance(image, torch.Tensor) or image.ndim not in (3, 4) or image.shape[-3] != 3:
         shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
         raise ValueError(f"{name} must be an RGB image (3, H, W) or (1, 3, H, W) in [0, 1], got {shape}; "
                          "coursekit.data.images.as_rgb converts paths, arrays, gray and RGBA images.")
     check_unit_range(image, name)
-    return (image[None] if image.ndim == 3 else image).to(device_of(extractor))
+    return (image[None] if image.ndim == 3 else image).to(device_of(extractor)), image.device
 
 
 def style_targets(extractor, style: torch.Tensor, layers=None) -> tuple[dict, dict]:
@@ -210,8 +210,7 @@ def synthesize_texture(extractor, texture: torch.Tensor, size: tuple[int, int] |
     ``tv_weight`` · TV(x̂) / TV(texture) when tv_weight > 0 (a smoothness prior). ``terms``: the loss functions
     (``terms.style`` for E, ``terms.total_variation`` for TV). Returns (image (1, 3, h, w) in [0, 1], the Gram loss E
     before each step and at the end; the first value is the noise's)."""
-    back = texture.device
-    texture = _as_batch(texture, "texture", extractor)
+    texture, back = _as_batch(texture, "texture", extractor)
     targets, weights = style_targets(extractor, texture, layers)
     h, w = size or texture.shape[-2:]
     noise = uniform((1, 3, h, w), torch.Generator().manual_seed(seed), texture.device)  # drawn on the CPU
@@ -240,8 +239,7 @@ def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, style_
     so the style image is used at its own size. Returns (image (1, 3, H, W), history), history holding lists
     "total", "content" and "style" (and "tv" when tv_weight > 0): the values before each step and at the end.
     """
-    back = content.device
-    content, style = _as_batch(content, "content", extractor), _as_batch(style, "style", extractor)
+    (content, back), (style, _) = _as_batch(content, "content", extractor), _as_batch(style, "style", extractor)
     layer = content_layer or extractor.content_layer
     targets, weights = style_targets(extractor, style, style_layers)
     with torch.no_grad():
@@ -266,7 +264,7 @@ def relative_losses(extractor, image: torch.Tensor, content: torch.Tensor, style
                     content_layer: str | None = None, terms: LossTerms = LossTerms()) -> dict[str, float]:
     """The content and style losses of ``image`` as ``style_transfer`` defines them: {"content": …, "style": …}.
     Use it to compare the result with the content photo and the style image."""
-    image, content, style = (_as_batch(x, name, extractor) for x, name in
+    image, content, style = (_as_batch(x, name, extractor)[0] for x, name in
                              ((image, "image"), (content, "content"), (style, "style")))
     layer = content_layer or extractor.content_layer
     targets, weights = style_targets(extractor, style)

@@ -84,6 +84,10 @@ def setup(seed: int = 0) -> torch.device:
     """The first code cell of every notebook: seed everything, pick the device, print both and the mode once."""
     seed_everything(seed)
     dev = device()
+    if dev.type == "cuda":
+        # full float32 in cuDNN's convolutions (TF32 is torch's default there): notebook 04 compares two samplers
+        # pixel for pixel, and a rounding difference in one logit can flip a draw
+        torch.backends.cudnn.allow_tf32 = False
     fast = is_fast()
     mode = f"fast mode ({FAST_ENV}=1)" if fast else "full mode"
     print(f"coursekit {package_version()} · torch {torch.__version__} · device: {dev} · {mode} · seed {seed}")
@@ -129,6 +133,9 @@ def in_batches(fn: Callable[..., torch.Tensor], *tensors: torch.Tensor | None, b
     out = None
     for i in range(0, len(first), batch_size):
         result = fn(*(None if t is None else t[i:i + batch_size].to(device) for t in tensors)).to(back)
+        if len(result) != min(batch_size, len(first) - i):
+            raise ValueError(f"in_batches needs one result per item: {len(result)} for a slice of "
+                             f"{min(batch_size, len(first) - i)}.")
         if out is None:
             # the whole result, allocated once: small results kept between each batch's large temporaries made the C
             # allocator keep 3 GB it could not reuse (notebook 05's 1,000 scenes decoded 4 at a time)

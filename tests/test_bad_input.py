@@ -49,6 +49,15 @@ def test_style_transfer_refuses_0_255_images():
         gram.synthesize_texture(extractor, RGB[0] * 255, steps=1)
 
 
+def test_style_transfer_asks_for_a_tensor_and_names_the_converter():
+    extractor = ck.features.feature_extractor("random", verbose=False)
+    array = RGB[0].permute(1, 2, 0).numpy()  # (H, W, 3), as an image library gives it
+    with pytest.raises(ValueError, match="content must be an RGB image .*as_rgb converts paths, arrays"):
+        gram.style_transfer(extractor, array, RGB[0], steps=1)
+    with pytest.raises(ValueError, match="texture must be an RGB image .*as_rgb"):
+        gram.synthesize_texture(extractor, "gravel.png", steps=1)
+
+
 @pytest.fixture(scope="module")
 def gated():
     torch.manual_seed(0)

@@ -175,3 +175,15 @@ def test_the_colorization_data_is_three_quarters_scenes():
     assert images.shape == (8, 3, 64, 64) and is_scene.tolist() == [True] * 6 + [False] * 2
     test, _ = ck.data.colorization_data(8, seed=3, split="test")
     assert not torch.equal(images, test)
+
+
+def test_render_digits_draws_the_same_digits_in_any_chunk_size(monkeypatch):
+    """Every random number is drawn first and the images CHUNK at a time: the chunk size changes nothing."""
+    labels = torch.arange(10).repeat(2)
+    whole = [digits.render_digits(20, split, seed=3) for split in ("train", "test")] + [
+        digits.render_digits(20, "test", seed=4, labels=labels)]
+    monkeypatch.setattr(digits, "CHUNK", 7)
+    chunked = [digits.render_digits(20, split, seed=3) for split in ("train", "test")] + [
+        digits.render_digits(20, "test", seed=4, labels=labels)]
+    for (a, la), (b, lb) in zip(whole, chunked):
+        assert torch.equal(a, b) and torch.equal(la, lb)

@@ -8,6 +8,8 @@ Each notebook's kernel takes the stand-ins' checksums in place of the real files
 ``coursekit run`` does: the notebooks' own asserts check what they show.
 """
 
+import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -31,6 +33,24 @@ ONLINE = {
     "06_style_transfer": (["vgg19-dcbb9e9d.pth"], ["features · VGG-19", "style layers: relu1_1"]),
     "07_gans_and_pix2pix": (["facades.tar.gz"], ["data · facades · real: CMP Facades (pix2pix) train"]),
 }
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _kept(name: str, served: dict[str, bytes]) -> dict[str, str]:
+    """{file in the cache: the SHA-256 it must have} once ``name`` has run: the stand-ins, downloaded whole and kept
+    as the course keeps them (MNIST's files unzipped, VGG-19's weights as they are, the facades archive's digest)."""
+    def unzipped(path: str) -> str:
+        return _sha256(gzip.decompress(served[path]))
+
+    mnist = {f"MNIST/raw/{f}-idx{k}-ubyte": unzipped(f"MNIST/raw/{f}-idx{k}-ubyte.gz")
+             for f, k in (("train-images", 3), ("train-labels", 1), ("t10k-images", 3), ("t10k-labels", 1))}
+    pinned = (_sha256(served["facades.tar.gz"]) + "\n").encode()  # the archive's digest, pinned on first use
+    return {"02_cnn_classification": mnist, "04_pixelcnn": mnist,
+            "06_style_transfer": {"vgg19-dcbb9e9d.pth": _sha256(served["vgg19-dcbb9e9d.pth"])},
+            "07_gans_and_pix2pix": {"facades.tar.gz.sha256": _sha256(pinned)}}[name]
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +79,14 @@ def test_notebook_runs_on_its_online_path(name, online, tmp_path):
     env = {**env, "COURSEKIT_DATA": str(tmp_path / "cache")}  # an empty cache: an instructor's first run
     standins.Handler.asked.clear()
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    cache = tmp_path / "cache"
     try:
         with (tmp_path / "kernel.log").open("w") as log:
             error = notebooks.run_cells(nb, NOTEBOOKS, timeout=600, stderr=log, env=env, extra_arguments=arguments)
+        kept = {path: _sha256((cache / path).read_bytes()) if (cache / path).is_file() else None
+                for path in _kept(name, standins.online_files())}
     finally:
-        shutil.rmtree(tmp_path / "cache", ignore_errors=True)  # VGG-19's stand-in alone is 575 MB
+        shutil.rmtree(cache, ignore_errors=True)  # VGG-19's stand-in alone is 575 MB
     nbformat.write(nb, tmp_path / f"{name}.ipynb")  # kept by pytest's tmp_path, to read when a cell failed
     assert error == "", f"{name} failed on its online path: {error} (executed copy: {tmp_path / name}.ipynb)"
 
@@ -74,3 +97,4 @@ def test_notebook_runs_on_its_online_path(name, online, tmp_path):
     for line in printed:
         assert line in text, f"{name} never printed {line!r}: it did not run on the downloaded data"
     assert "unavailable" not in text, "a download failed and the notebook fell back to its embedded stand-in"
+    assert kept == _kept(name, standins.online_files()), "the cache does not hold the stand-ins, whole"

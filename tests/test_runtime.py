@@ -145,3 +145,13 @@ def test_the_course_folders_say_how_to_install_when_missing(monkeypatch, tmp_pat
     monkeypatch.setattr(environment, "PROJECT_ROOT", tmp_path)
     with pytest.raises(FileNotFoundError, match=r"notebooks/ folder is not at .*pip install -e"):
         environment.notebooks_dir()
+
+
+def test_in_batches_writes_one_result_per_item_or_refuses():
+    x = torch.arange(10.0)
+    assert torch.equal(runtime.in_batches(lambda b: b * 2, x, batch_size=4), x * 2)
+    assert torch.equal(runtime.in_batches(lambda a, none: a + 1, x, None, batch_size=3), x + 1)  # None passed on
+    with pytest.raises(ValueError, match="one result per item: 1 for a slice of 4"):
+        runtime.in_batches(lambda b: b.sum(0, keepdim=True), x, batch_size=4)
+    with pytest.raises(ValueError, match="at least one item"):
+        runtime.in_batches(lambda b: b, x[:0], batch_size=4)
