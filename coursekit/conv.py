@@ -75,8 +75,9 @@ def output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) 
 def gabor(theta: float, size: int = 11, wavelength: float = 5.0, sigma: float = 2.5) -> torch.Tensor:
     """An oriented Gabor filter (size, size): a cosine grating at angle ``theta`` (radians) under a Gaussian.
 
-    g(x, y) = exp(−(x² + y²) / 2σ²) · cos(2π x' / λ), with x' = x cos θ + y sin θ. It responds to edges and bars
-    perpendicular to the grating's stripes, like the simple cells of Hubel and Wiesel. Zero mean, unit norm.
+    g(x, y) = exp(−(x² + y²) / 2σ²) · cos(2π x' / λ), with x' = x cos θ + y sin θ: θ is the direction along which
+    the grating varies (θ = 0: from left to right, so the stripes are vertical). It responds to edges and bars
+    parallel to its stripes, like the simple cells of Hubel and Wiesel. Zero mean, unit norm.
     """
     r = (size - 1) / 2
     t = torch.linspace(-r, r, size, device="cpu")  # a filter on the CPU: move it beside the images it filters

@@ -44,8 +44,8 @@ LECTURE_SLIDES = {
     "04": ("Synthèse de texture: rappel", "Échantillonnage", "Générer des images entières", "Compléter une image"),
     "05": ("Prédire la distribution sur l'espace ab", "Biais"),
     "06": ("Représenter les textures", "Synthèse de textures par CNN", "Capturer le style artistique"),
-    "07": ("Revenons à la colorisation… Quelle fonction de perte?", "Generative Adversarial Networks", "pix2pix",
-           "CycleGAN", "Everybody Dance Now"),
+    "07": ("Revenons à la colorisation… Quelle fonction de perte?", "Étiquette vers façade", "Arêtes vers images",
+           "Everybody Dance Now"),
 }
 
 @dataclass(frozen=True)
