@@ -3,8 +3,8 @@
 «Extraire les caractéristiques d'une image»: a CNN's activations describe an image at several scales, from edges and
 colours (first layers) to object parts (deep layers). Gatys et al. use VGG-19 trained on ImageNet; its layers are
 named by **block and position**: ``conv3_1`` is the first convolution of block 3, ``relu3_1`` its ReLU, ``pool3`` the
-pooling that ends the block. (Counting convolutions instead, "conv_4" meaning the fourth convolution, gives conv2_2,
-not conv4_1: the PyTorch tutorial's known slip.)
+pooling that ends the block. (The PyTorch tutorial counts convolutions instead: its content layer "conv_4", the fourth
+convolution, is conv2_2, where Gatys et al. take conv4_2.)
 
 Two extractors with one interface: ``extractor(images, layers)`` → {name: (N, C, h, w)}, images (N, 3, H, W) in
 [0, 1]; each has ``style_layers`` and ``content_layer``.

@@ -42,7 +42,9 @@ def step(z: torch.Tensor) -> torch.Tensor:
 def sigmoid(z: torch.Tensor) -> torch.Tensor:
     """Logistic sigmoid f(z) = 1 / (1 + e^(−z)), in (0, 1). Any shape; same shape out.
 
-    Its derivative f'(z) = f(z)(1 − f(z)) is at most 1/4, so a gradient shrinks at least 4× per sigmoid layer.
+    Its derivative f'(z) = f(z)(1 − f(z)) is at most 1/4: each sigmoid layer multiplies the gradient that flows back
+    through it by at most 1/4, besides its weights' own factor, so with weights of order 1 the gradient shrinks at
+    least 4× per layer.
     """
     return 1 / (1 + torch.exp(-z))
 
