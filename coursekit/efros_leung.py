@@ -5,9 +5,10 @@ synthesised around it, and find the windows of the example texture that look mos
 differences over the known neighbours, weighted by a Gaussian). The new pixel copies the centre of one of those best
 windows, picked at random: it is a sample from the empirical distribution P(p | N(p)).
 
-Here the pixels are visited in raster order, so the known neighbourhood is exactly the causal one of a PixelCNN's
-mask A (``coursekit.pixelcnn.causal_mask``): rows above, and the current row to the left. Replace "look up the
-example texture" by "predict with a network" and this becomes PixelCNN, P(p_i | p_1, …, p_{i−1}) (notebook 04).
+Efros and Leung grow the texture outwards from a seed, the unknown pixels with the most known neighbours first.
+Here the pixels are visited in raster order instead, so the known neighbourhood is exactly the causal one of a
+PixelCNN's mask A (``coursekit.pixelcnn.causal_mask``): rows above, and the current row to the left. Replace "look up
+the example texture" by "predict with a network" and this becomes PixelCNN, P(p_i | p_1, …, p_{i−1}) (notebook 04).
 """
 
 from __future__ import annotations
