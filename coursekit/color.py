@@ -206,9 +206,8 @@ def hard_encode(ab: torch.Tensor, bins: torch.Tensor) -> torch.Tensor:
     _check_image(ab, "ab", 2, "the a and b channels")
     flat = ab.permute(0, 2, 3, 1).reshape(-1, 2)
     bins = bins.to(flat)
-    nearest = [torch.cdist(chunk, bins).argmin(1) for chunk in flat.split(1 << 16)]
-    return torch.cat(nearest).view(ab.shape[0], *ab.shape[2:]) if nearest else \
-        torch.zeros(ab.shape[0], *ab.shape[2:], dtype=torch.int64, device=ab.device)
+    nearest = [torch.cdist(chunk, bins).argmin(1) for chunk in flat.split(1 << 16)]  # one chunk even when empty
+    return torch.cat(nearest).view(ab.shape[0], *ab.shape[2:])
 
 
 def empirical_prior(ab: torch.Tensor, bins: torch.Tensor, sigma: float = SIGMA) -> torch.Tensor:
