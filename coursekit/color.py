@@ -412,14 +412,46 @@ def predict_distribution(model: ColorNet, rgb: torch.Tensor) -> torch.Tensor:
 
 
 def colour_model(kind: str, pretrained: bool = True) -> ColorNet:
-    """The shipped colorization model: ``kind`` = "l2" (regression) or "classes" (over ``ab_bins()``), in eval mode."""
-    if kind not in ("l2", "classes"):
-        raise ValueError(f"kind must be 'l2' or 'classes', got {kind!r}.")
-    config = ColorNetConfig(bins=0 if kind == "l2" else len(ab_bins()))
+    """The shipped colorization model, in eval mode: ``kind`` = "l2" (regression), "classes" (over ``ab_bins()``) or
+    "gan" (a regression network trained as a conditional GAN's generator, notebook 07; ``ColourGenerator``)."""
+    if kind not in ("l2", "classes", "gan"):
+        raise ValueError(f"kind must be 'l2', 'classes' or 'gan', got {kind!r}.")
+    config = ColorNetConfig(bins=len(ab_bins()) if kind == "classes" else 0)
     model = ColorNet(config)
     if pretrained:
         checkpoints.load_shipped(model, f"colorize_{kind}", asdict(config))
     return model.eval()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# «Gris vers couleur»: the colorizer as a conditional GAN's generator (notebook 07)
+# ---------------------------------------------------------------------------------------------------------------
+
+AB_SCALE = 110.0  # a and b of sRGB colours lie within ±110: ab / 220 + ½ maps them into [0, 1], pix2pix's range
+
+
+class ColourGenerator(nn.Module):
+    """A regression ``ColorNet`` seen as pix2pix's generator: source L / 100 (N, 1, H, W) in [0, 1] → the network's
+    ab, upsampled to H × W and scaled to [0, 1] (ab / 220 + ½), so that ``pix2pix.train_step``, its PatchGAN and
+    its loss (cGAN + λ·L1) train it unchanged. The weights are ``net``'s: train this, ship ``net``."""
+
+    def __init__(self, net: ColorNet):
+        super().__init__()
+        if net.config.bins:
+            raise ValueError("ColourGenerator wraps a regression ColorNet (bins = 0): G outputs colours, not logits.")
+        self.net = net
+
+    def forward(self, source: torch.Tensor) -> torch.Tensor:
+        ab = upsample(self.net(100 * source), source.shape[-2:])
+        return ab / (2 * AB_SCALE) + 0.5
+
+
+def gan_pair(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (source, target) pair of ``ColourGenerator`` for RGB images (N, 3, H, W): L / 100, and the true ab at the
+    network's half resolution, upsampled back and scaled like G's output. Both pass through the same half
+    resolution, so that D cannot tell real colours from generated ones by their sharpness, only by what they are."""
+    L, ab = split_lab(rgb)
+    return L / 100, upsample(target_ab(ab), L.shape[-2:]) / (2 * AB_SCALE) + 0.5
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -473,7 +505,7 @@ def multimodal_scores(ab_hat: torch.Tensor, ab: torch.Tensor, classes: torch.Ten
         inside = interior(classes == index)
         if not inside.any():
             continue
-        modes = scenes.colour_distribution(name)["ab"]  # (K, 2)
+        modes = scenes.colour_distribution(name)["ab"].to(ab_hat)  # (K, 2)
         pred = ab_hat.permute(0, 2, 3, 1)[inside]  # (P, 2)
         true = ab.permute(0, 2, 3, 1)[inside]
         radius = torch.pdist(modes).min() / 4  # a quarter of the distance between the modes
@@ -484,6 +516,24 @@ def multimodal_scores(ab_hat: torch.Tensor, ab: torch.Tensor, classes: torch.Ten
     if count == 0:
         raise ValueError("multimodal_scores: no balloon, car or kite in these scenes; score more scenes.")
     return {"chroma_ratio": predicted_chroma / true_chroma, "right_mode": right / count, "pixels": int(count)}
+
+
+def mode_shares(ab_hat: torch.Tensor, classes: torch.Tensor) -> dict[str, float]:
+    """Which of its two colours each ambiguous class gets: for the balloons, cars and kites of the scenes, the share of
+    the pixels in one of the class's colours (``multimodal_scores``' right mode) that are in its first colour. The
+    truth gives about ½; a model that paints every object of a class the same colour gives 0 or 1.
+
+    ab_hat: (N, 2, H, W); classes: (N, H, W). Returns {class name: share}, for the classes with such pixels."""
+    shares = {}
+    names = [c.name for c in scenes.SCENE_CLASSES]
+    for name in scenes.multimodal_classes():
+        inside = interior(classes == names.index(name))
+        modes = scenes.colour_distribution(name)["ab"].to(ab_hat)  # (2, 2)
+        distance = torch.cdist(ab_hat.permute(0, 2, 3, 1)[inside], modes)  # (P, 2)
+        right = distance.min(1).values <= torch.pdist(modes).min() / 4
+        if right.any():
+            shares[name] = (distance.argmin(1)[right] == 0).float().mean().item()
+    return shares
 
 
 def colorization_metrics(model: ColorNet, n: int = 1000) -> dict[str, float]:

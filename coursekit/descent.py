@@ -14,6 +14,14 @@ fastest η is where the two factors, |1 − η·a| and |1 − η·b|, balance (n
 noisier, and on average it points downhill. ``line_fit_loss`` and ``minibatch_descent`` show it on the simplest model
 there is, a line y = w·x + b fitted to noisy points.
 
+**Momentum and Adam**, the optimisers that train the course's networks, change the step itself. Momentum keeps a
+running sum of past gradients, v ← β v + g, and steps along it, w ← w − η v: where the gradients agree (along the
+flat axis of the bowl) the steps add up, where they alternate (across the steep one) they cancel. Adam (Kingma & Ba
+2015) keeps running means of the gradient and of its square, m ← β1 m + (1 − β1) g and s ← β2 s + (1 − β2) g², and
+steps by w ← w − η m̂ / (√ŝ + ε), with m̂ = m / (1 − β1^t) and ŝ = s / (1 − β2^t) corrected for starting at 0: each
+weight moves about η per step, whatever the size of its gradient. ``momentum_descent`` and ``adam_descent`` record
+their paths like ``descend``.
+
 Used in notebook 02.
 """
 
@@ -65,6 +73,46 @@ def descend(loss: Callable[[torch.Tensor], torch.Tensor], start, lr: float, step
         (grad,) = torch.autograd.grad(value, w)
         with torch.no_grad():
             w -= lr * grad  # w ← w − η ∂L/∂w
+        path.append(w.detach().clone())
+        losses.append(loss(w).item())
+    return torch.stack(path), torch.tensor(losses)
+
+
+def momentum_descent(loss: Callable[[torch.Tensor], torch.Tensor], start, lr: float, steps: int,
+                     beta: float = 0.9):
+    """Run ``steps`` of momentum, v ← β v + ∂L/∂w (v starts at 0), w ← w − η v, from ``start`` on a loss of two
+    weights: ``torch.optim.SGD(momentum=β)``'s update. Returns (path (steps + 1, 2), losses (steps + 1,))."""
+    w = torch.as_tensor(start, dtype=torch.float32).clone().requires_grad_(True)
+    v = torch.zeros_like(w)
+    path, losses = [w.detach().clone()], [loss(w).item()]
+    for _ in range(steps):
+        (grad,) = torch.autograd.grad(loss(w), w)
+        with torch.no_grad():
+            v = beta * v + grad  # the running sum: agreeing gradients add up, alternating ones cancel
+            w -= lr * v
+        path.append(w.detach().clone())
+        losses.append(loss(w).item())
+    return torch.stack(path), torch.tensor(losses)
+
+
+def adam_descent(loss: Callable[[torch.Tensor], torch.Tensor], start, lr: float, steps: int, beta1: float = 0.9,
+                 beta2: float = 0.999, eps: float = 1e-8):
+    """Run ``steps`` of Adam from ``start`` on a loss of two weights: ``torch.optim.Adam(betas=(β1, β2))``'s update,
+
+        m ← β1 m + (1 − β1) g,   s ← β2 s + (1 − β2) g²,   w ← w − η m̂ / (√ŝ + ε),
+        m̂ = m / (1 − β1^t),   ŝ = s / (1 − β2^t)   (t = 1, 2, …; m and s start at 0).
+
+    Returns (path (steps + 1, 2), losses (steps + 1,))."""
+    w = torch.as_tensor(start, dtype=torch.float32).clone().requires_grad_(True)
+    m, s = torch.zeros_like(w), torch.zeros_like(w)
+    path, losses = [w.detach().clone()], [loss(w).item()]
+    for t in range(1, steps + 1):
+        (grad,) = torch.autograd.grad(loss(w), w)
+        with torch.no_grad():
+            m = beta1 * m + (1 - beta1) * grad  # the running mean of the gradient
+            s = beta2 * s + (1 - beta2) * grad**2  # … and of its square
+            m_hat, s_hat = m / (1 - beta1**t), s / (1 - beta2**t)  # corrected for starting at 0
+            w -= lr * m_hat / (s_hat.sqrt() + eps)  # about η per weight, whatever the gradient's size
         path.append(w.detach().clone())
         losses.append(loss(w).item())
     return torch.stack(path), torch.tensor(losses)

@@ -5,6 +5,7 @@
     python -m coursekit.train gated_pixelcnn   # data/checkpoints/gated_pixelcnn.pt (notebook 04)
     python -m coursekit.train colorize_l2      # data/checkpoints/colorize_l2.pt (notebook 05)
     python -m coursekit.train colorize_classes # data/checkpoints/colorize_classes.pt (notebook 05)
+    python -m coursekit.train colorize_gan     # data/checkpoints/colorize_gan.pt (notebook 07; after colorize_l2)
     python -m coursekit.train dcgan_digits     # data/checkpoints/dcgan_digits.pt (notebook 07)
     python -m coursekit.train facade_segmenter # data/checkpoints/facade_segmenter.pt (notebook 07; make it first)
     python -m coursekit.train pix2pix_facades_l1 / pix2pix_facades_gan / pix2pix_edges_l1 / pix2pix_edges_gan
@@ -173,6 +174,38 @@ def train_colorize(kind: str, scale: Scale = Scale(3000, rounds=5), seed: int = 
     return model, metrics, training
 
 
+def train_colorize_gan(scale: Scale = Scale(2000, rounds=2), seed: int = 0,
+                       batch_size: int = 32) -> tuple[nn.Module, dict, dict]:
+    """«Gris vers couleur»: the L2 colorizer's network trained on as a conditional GAN's generator (notebook 07):
+    pix2pix's step (``pix2pix.train_step``: cGAN + 100·L1, Adam 2·10⁻⁴ with β1 = 0.5, constant for the first half
+    then decayed linearly to 0) with a 70×70 PatchGAN that sees L and ab (``color.ColourGenerator``,
+    ``color.gan_pair``), on the data of the other two colorizers. It starts from the shipped ``colorize_l2`` (make
+    it first), as the pix2pix cGANs start from their L1 generators. Returns (network, metrics, training)."""
+    seed_everything(seed)
+    net = color.colour_model("l2")
+    generator = color.ColourGenerator(net)
+    discriminator = pix2pix.PatchDiscriminator(pix2pix.PatchDiscriminatorConfig(1, 2, layers=D_LAYERS, width=D_WIDTH,
+                                                                                 norm=D_NORM))
+    g_optimizer, d_optimizer = pix2pix.optimizers(generator, discriminator)
+    schedules = [torch.optim.lr_scheduler.LambdaLR(o, lambda step: min(1.0, 2 * (1 - step / scale.steps)))
+                 for o in (g_optimizer, d_optimizer)]
+    g = torch.Generator().manual_seed(seed)
+    start = time.perf_counter()
+    for r in range(scale.rounds):
+        images, _ = colorization_data(scale.size(8000), seed=100 + r)
+        for _ in progress(range(scale.per_round()), desc=f"round {r + 1}/{scale.rounds}"):
+            batch = random_flips([images[torch.randint(0, len(images), (batch_size,), generator=g)]], g)[0]
+            pix2pix.train_step(generator, discriminator, g_optimizer, d_optimizer, *color.gan_pair(batch))
+            for schedule in schedules:
+                schedule.step()
+    metrics = color.colorization_metrics(net.eval(), n=scale.size(1000))
+    training = _record("colorize_gan", scale.steps, batch_size,
+                       f"{scale.rounds} × 8,000 images of 64 px: 6,000 scenes (seeds 200, 202, …) and 2,000 crops of "
+                       "the training photos; random flips; cGAN + 100·L1 (ab / 220 + ½), from colorize_l2",
+                       "1,000 held-out scenes (seed 1)", start)
+    return net, metrics, training
+
+
 def train_dcgan_digits(scale: Scale = Scale(6000, rounds=2), seed: int = 0,
                        batch_size: int = 64) -> tuple[nn.Module, dict, dict]:
     """The DCGAN of notebook 07 on rendered digits (DCGAN's Adam: 2·10⁻⁴, β1 = 0.5); return (model, metrics,
@@ -315,6 +348,7 @@ RECIPES = {
     "gated_pixelcnn": Recipe(train_gated_pixelcnn, Scale(4200, rounds=6)),
     "colorize_l2": Recipe(lambda scale: train_colorize("l2", scale), Scale(3000, rounds=5)),
     "colorize_classes": Recipe(lambda scale: train_colorize("classes", scale), Scale(3000, rounds=5)),
+    "colorize_gan": Recipe(train_colorize_gan, Scale(2000, rounds=2)),
     "dcgan_digits": Recipe(train_dcgan_digits, Scale(6000, rounds=2)),
     "facade_segmenter": Recipe(train_facade_segmenter, Scale(3000), half=True),
     "pix2pix_facades_l1": Recipe(lambda scale: train_pix2pix("facades", False, scale), Scale(4000), half=True),

@@ -6,14 +6,19 @@ and returns its numbers; ``fit`` repeats it with a progress bar and a learning r
 ``train_loop`` is the plain loop written out in full (notebook 02's exercise). ``evaluate`` measures a model and
 ``confusion_matrix`` says which classes it confuses.
 
+«Reconnaissance d'objets: approche «traditionnelle»» (notebook 01's opening): ``hog_features`` are features made by
+hand (histograms of oriented gradients), and ``linear_classifier`` learns only the last stage on top of fixed
+features; a network learns every stage.
+
 The augmentations (``random_flips``, ``colour_jitter``, ``low_resolution``) show a network more varied examples than
 the dataset holds; the shipped checkpoints' recipes (``coursekit.train``) use them.
 
-Used in notebooks 02, 03 and 04.
+Used in notebooks 01, 02, 03 and 04.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -115,6 +120,41 @@ def evaluate(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch
     confidences, predictions = probabilities.max(dim=1)
     return {"accuracy": (predictions == labels.cpu()).float().mean().item(), "predictions": predictions,
             "confidences": confidences, "probabilities": probabilities}
+
+
+def hog_features(images: torch.Tensor, orientations: int = 9, cell: int = 7) -> torch.Tensor:
+    """Hand-made features: the histogram of oriented gradients (HOG; Dalal & Triggs 2005) of each gray image, by
+    scikit-image. Each ``cell``×``cell`` cell counts its gradients' directions in ``orientations`` bins, weighted by
+    their strength; each 2×2 block of cells is normalised. images: (N, 1, H, W) in [0, 1] → (N, D) float32 (D = 324
+    for 28×28 digits: 3×3 blocks × 4 cells × 9 bins)."""
+    from skimage.feature import hog
+
+    if images.dim() != 4 or images.shape[1] != 1:
+        raise ValueError(f"hog_features takes gray images (N, 1, H, W), got shape {tuple(images.shape)}.")
+    rows = [hog(image[0].numpy(), orientations=orientations, pixels_per_cell=(cell, cell), cells_per_block=(2, 2))
+            for image in images.detach().cpu().float()]
+    return torch.from_numpy(np.stack(rows)).float()
+
+
+def linear_classifier(features: torch.Tensor, labels: torch.Tensor, steps: int = 300, lr: float = 0.01,
+                      weight_decay: float = 1e-3):
+    """Logistic regression on fixed features: scores s = x̃ W + b, x̃ the features standardised with the training
+    set's mean and spread, W and b fitted by ``steps`` full-batch Adam steps on the cross-entropy plus
+    ``weight_decay``·‖W‖². Returns a function: features (M, D) → predicted classes (M,)."""
+    mean, spread = features.mean(0), features.std(0) + 1e-6
+    x = (features - mean) / spread
+    classes = int(labels.max()) + 1
+    labels = labels.to(x.device)
+    W = x.new_zeros(x.shape[1], classes).requires_grad_(True)  # on the features' device
+    b = x.new_zeros(classes).requires_grad_(True)
+    optimizer = torch.optim.Adam([W, b], lr=lr)
+    for _ in range(steps):
+        loss = F.cross_entropy(x @ W + b, labels) + weight_decay * W.pow(2).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    W, b = W.detach(), b.detach()
+    return lambda new: (((new - mean) / spread) @ W + b).argmax(1)
 
 
 def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, classes: int) -> torch.Tensor:

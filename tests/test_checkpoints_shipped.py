@@ -10,8 +10,8 @@ from coursekit import checkpoints
 
 
 @pytest.mark.parametrize("name", ["digit_cnn", "natural_cnn", "gated_pixelcnn", "colorize_l2", "colorize_classes",
-                                  "dcgan_digits", "facade_segmenter", "pix2pix_facades_l1", "pix2pix_facades_gan",
-                                  "pix2pix_edges_l1", "pix2pix_edges_gan"])
+                                  "colorize_gan", "dcgan_digits", "facade_segmenter", "pix2pix_facades_l1",
+                                  "pix2pix_facades_gan", "pix2pix_edges_l1", "pix2pix_edges_gan"])
 def test_shipped_checkpoint_is_small_and_self_describing(name):
     path = checkpoints.checkpoint_path(name)
     assert path.stat().st_size < 5 * 2**20
@@ -70,6 +70,16 @@ def test_classification_colorization_checkpoint_reproduces_its_vivid_colours(hel
     assert scores["chroma_ratio"] == pytest.approx(model.metrics["chroma_ratio_mode"], abs=1e-3)
     assert scores["right_mode"] == pytest.approx(model.metrics["right_mode_mode"], abs=1e-3)
     assert scores["chroma_ratio"] >= 0.7 and scores["right_mode"] >= 0.8
+
+
+def test_gan_colorization_checkpoint_reproduces_its_vivid_colours(held_out_scenes):
+    images, ab, classes = held_out_scenes
+    model = ck.color.colour_model("gan")
+    assert model.config.bins == 0  # a regression network: one colour per pixel, no distribution to decode
+    scores = ck.color.multimodal_scores(ck.color.colorize(model, images), ab, classes)
+    assert scores["chroma_ratio"] == pytest.approx(model.metrics["chroma_ratio"], abs=1e-3)
+    assert scores["right_mode"] == pytest.approx(model.metrics["right_mode"], abs=1e-3)
+    assert scores["chroma_ratio"] >= 0.7 and scores["right_mode"] >= 0.6
 
 
 def test_a_checkpoint_for_another_configuration_is_refused():

@@ -306,3 +306,48 @@ def test_hard_encode_in_chunks_gives_the_nearest_bin_of_every_pixel():
     flat = ab.permute(0, 2, 3, 1).reshape(-1, 2)
     assert torch.equal(color.hard_encode(ab, bins).flatten(), torch.cdist(flat, bins).argmin(1))
     assert color.hard_encode(ab[:0], bins).shape == (0, 200, 200)
+
+
+def test_colour_generator_is_the_network_seen_by_pix2pix():
+    from coursekit import pix2pix
+
+    torch.manual_seed(0)
+    net = color.ColorNet(color.ColorNetConfig(width=4))
+    generator = color.ColourGenerator(net)
+    rgb = torch.rand(2, 3, 16, 16)
+    source, target = color.gan_pair(rgb)
+    L, ab = color.split_lab(rgb)
+    torch.testing.assert_close(source, L / 100)
+    assert target.shape == (2, 2, 16, 16) and 0 <= target.min() and target.max() <= 1
+    # the truth passes through the network's half resolution, as the generator's colours do
+    torch.testing.assert_close((target - 0.5) * 2 * color.AB_SCALE,
+                               color.upsample(color.target_ab(ab), (16, 16)), atol=1e-4, rtol=0)
+    net.eval()
+    out = generator(source)
+    torch.testing.assert_close((out - 0.5) * 2 * color.AB_SCALE, color.colorize(net, rgb), atol=1e-3, rtol=0)
+    discriminator = pix2pix.PatchDiscriminator(pix2pix.PatchDiscriminatorConfig(1, 2, layers=1, width=4))
+    g_opt, d_opt = pix2pix.optimizers(generator, discriminator)
+    before = [p.detach().clone() for p in net.parameters()]
+    losses = pix2pix.train_step(generator, discriminator, g_opt, d_opt, source, target)
+    assert set(losses) == {"d", "g_gan", "l1", "g"}
+    assert any(not torch.equal(a, b) for a, b in zip(before, net.parameters())), "G's step trains the ColorNet"
+    with pytest.raises(ValueError, match="regression ColorNet"):
+        color.ColourGenerator(color.ColorNet(color.ColorNetConfig(bins=4, width=4)))
+
+
+def test_colour_model_knows_three_kinds():
+    assert color.colour_model("gan", pretrained=False).config.bins == 0
+    with pytest.raises(ValueError, match="'l2', 'classes' or 'gan'"):
+        color.colour_model("vivid")
+
+
+def test_mode_shares_tell_a_coin_toss_from_one_colour(scene_batch):
+    ab, classes = scene_batch
+    truth = color.mode_shares(ab, classes)
+    assert truth and all(0.2 < share < 0.8 for share in truth.values()), truth
+    first = ab.clone()  # every ambiguous object painted its class's first colour
+    for name in truth:
+        inside = classes == [c.name for c in scenes.SCENE_CLASSES].index(name)
+        first.permute(0, 2, 3, 1)[inside] = scenes.colour_distribution(name)["ab"][0]
+    assert color.mode_shares(first, classes) == {name: 1.0 for name in truth}
+    assert color.mode_shares(torch.zeros_like(ab), classes) == {}  # gray is neither colour

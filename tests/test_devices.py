@@ -101,6 +101,18 @@ def _train_loop():
                    torch.arange(4), steps=2, batch_size=2, generator=G().manual_seed(0))
 
 
+def _linear_classifier():
+    features, labels, new = _rgb(6).flatten(1), torch.arange(6) % 3, _rgb(2).flatten(1)
+    return lambda: training.linear_classifier(features, labels, steps=2)(new)
+
+
+def _colour_gan_step():
+    generator = color.ColourGenerator(_colour(0))
+    discriminator = pix2pix.PatchDiscriminator(pix2pix.PatchDiscriminatorConfig(1, 2, layers=1, width=4))
+    g_opt, d_opt = pix2pix.optimizers(generator, discriminator)
+    return partial(pix2pix.train_step, generator, discriminator, g_opt, d_opt, *color.gan_pair(_rgb(2, 16)))
+
+
 # name: a function that makes the block's model and inputs on the CPU (outside the meta device), and returns the
 # call of the block, run under the meta device
 BLOCKS = {
@@ -145,6 +157,10 @@ BLOCKS = {
                                                 batch_size=2, every=1, augment=training.low_resolution),
     "training.evaluate": lambda: partial(training.evaluate, _digit_cnn(), _digits(), torch.arange(4), batch_size=3),
     "gram.gram_matrix (no image)": lambda: partial(gram.gram_matrix, torch.zeros(0, 4, 3, 3)),
+    "training.linear_classifier": _linear_classifier,
+    "color.ColourGenerator (pix2pix.train_step)": _colour_gan_step,
+    "color.mode_shares": lambda: partial(color.mode_shares, _rgb(2, 64)[:, :2] * 100 - 50,
+                                         ck.data.scenes.render_scenes(2, 64, seed=1)[1]),
     "training.random_flips": lambda: partial(training.random_flips, [_rgb(), _rgb(seed=8)], G().manual_seed(0)),
     "visualize.maximize_activation": lambda: partial(visualize.maximize_activation, _digit_cnn(), "conv1", 0, size=28,
                                                      channels=1, steps=3),

@@ -191,3 +191,33 @@ def test_random_flips_flip_the_same_items_of_every_tensor():
     assert 0 < was_flipped.sum() < len(images)
     assert torch.equal(flipped[was_flipped], images[was_flipped].flip(-1))
     assert torch.equal(flipped_maps, flipped[:, 0].long())
+
+
+
+def test_hog_features_are_scikit_images_per_image():
+    from skimage.feature import hog
+
+    images = torch.rand(3, 1, 28, 28)
+    features = training.hog_features(images)
+    assert features.shape == (3, 324) and features.dtype == torch.float32
+    expected = hog(images[1, 0].numpy(), orientations=9, pixels_per_cell=(7, 7), cells_per_block=(2, 2))
+    torch.testing.assert_close(features[1], torch.from_numpy(expected).float())
+    with pytest.raises(ValueError, match="gray images"):
+        training.hog_features(torch.rand(2, 3, 28, 28))
+
+
+def test_hog_features_see_an_edge_direction():
+    vertical = torch.zeros(1, 1, 28, 28)
+    vertical[..., 14:] = 1.0  # a vertical edge: its gradient points along x
+    horizontal = vertical.transpose(-1, -2)
+    assert not torch.allclose(training.hog_features(vertical), training.hog_features(horizontal))
+
+
+def test_linear_classifier_separates_separable_classes_and_standardises():
+    g = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]) * 1000  # large raw scale: standardised away
+    labels = torch.arange(3).repeat(50)
+    features = centres[labels] + 300 * torch.randn(150, 2, generator=g)
+    predict = training.linear_classifier(features, labels, steps=200)
+    assert (predict(features) == labels).float().mean() > 0.97
+    assert predict(centres).tolist() == [0, 1, 2]

@@ -112,8 +112,9 @@ def colour_distribution(name: str) -> dict:
     if name not in _INDEX:
         raise ValueError(f"colour_distribution: name must be one of {list(_INDEX)}, got {name!r}.")
     c = SCENE_CLASSES[_INDEX[name]]
-    lab = torch.tensor(c.modes, dtype=torch.float32)  # (K, 3)
-    return {"ab": lab[:, 1:], "L": lab[:, 0], "probabilities": torch.tensor(c.probabilities, dtype=torch.float32)}
+    lab = torch.tensor(c.modes, dtype=torch.float32, device="cpu")  # (K, 3), data: on the CPU, whatever the default
+    return {"ab": lab[:, 1:], "L": lab[:, 0],
+            "probabilities": torch.tensor(c.probabilities, dtype=torch.float32, device="cpu")}
 
 
 # ---------------------------------------------------------------------------------------------------------------
