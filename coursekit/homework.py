@@ -14,7 +14,8 @@
 - **Build** (``coursekit build``): every notebook executed (with an HTML copy), its student version and its deck,
   with a progress line per notebook and a summary table.
 
-``LECTURE_SLIDES`` lists, per notebook, the titles of the lecture's slides that its deck must show.
+``LECTURE`` is the lecture slide by slide, with the notebook that covers each slide; ``LECTURE_SLIDES`` lists, per
+notebook, the titles of the lecture's slides that its deck must show.
 """
 
 from __future__ import annotations
@@ -36,17 +37,95 @@ from coursekit.environment import PROJECT_ROOT, data_dir, write_atomically
 
 BUILD_DIR = PROJECT_ROOT / "build"
 
-# The lecture's slide titles (French, as in the lecture) each deck shows, from the course design.
-LECTURE_SLIDES = {
-    "01": ("Calculs dans un réseau de neurones", "Inspiration: neurone biologique", "Comment traiter une image?"),
-    "02": ("Réseaux de neurones à convolution", "Fonction de perte", "Descente du gradient"),
-    "03": ("Qu'est-ce que le réseau apprend?", "Extraire les caractéristiques d'une image"),
-    "04": ("Synthèse de texture: rappel", "Échantillonnage", "Générer des images entières", "Compléter une image"),
-    "05": ("Prédire la distribution sur l'espace ab", "Biais"),
-    "06": ("Représenter les textures", "Synthèse de textures par CNN", "Capturer le style artistique"),
-    "07": ("Revenons à la colorisation… Quelle fonction de perte?", "Étiquette vers façade", "Arêtes vers images",
-           "Everybody Dance Now"),
-}
+# The lecture, slide by slide, in its order: (title, how many consecutive slides carry it, the notebook that covers
+# it, where). Every title is quoted, «…», in one of its notebook's headings (tests/test_lecture.py checks it); the
+# untitled slides are named beside the titled one they follow. README's «The lecture, slide by slide» is
+# ``coverage_table()``.
+LECTURE = (
+    ("Génération d'images par apprentissage profond", 1, "01",
+     "the opening: the course, its author and the lecture's acknowledgements"),
+    ("«Digital Dark Matter»", 1, "01", "the opening, with the untitled slides before it (photos and videos online)"),
+    ("Défi principal", 1, "01", "the opening"),
+    ("Rappel: limites", 1, "01", "the opening: lookup tables against learned representations"),
+    ("Idée de base", 1, "01", "the opening: a hierarchy of simple units"),
+    ("Reconnaissance d'objets: approche «traditionnelle»", 2, "01",
+     "HOG features and a linear classifier, against raw pixels and notebook 02's CNN"),
+    ("Réseau de neurones", 2, "01", "the reading of that comparison: every stage learned"),
+    ("Réseau de neurones *profond*", 1, "01", "the same reading"),
+    ("Calculs dans un réseau de neurones", 3, "01", "weighted sums, then ReLU"),
+    ("Inspiration: neurone biologique", 1, "01", "the neuron and its activation functions"),
+    ("Comment traiter une image?", 2, "01", "flattening an image, and the parameters it costs"),
+    ("Réseaux de neurones à *convolution* (CNN)", 1, "02", "convolution (exercise 1)"),
+    ("Réseaux de neurones à convolution (CNN)", 1, "02", "shared parameters"),
+    ("[Hubel and Wiesel 59]", 1, "02", "oriented filters"),
+    ("Calculs dans un réseau de neurones", 2, "01",
+     "f(x) = f_L(…f_2(f_1(x))); the last layer's classification units are notebook 02's digit CNN"),
+    ("Apprentissage par réseaux profonds", 3, "02", "a CNN that reads digits: images to labels, argmin over w"),
+    ("Fonction de perte (*loss function*)", 3, "02", "the cross-entropy (exercise 2)"),
+    ("Fonction de perte pour classification", 1, "02", "the same section, with the slide's notation for ẑ and z"),
+    ("Apprentissage par réseaux profonds", 3, "02", "the minibatch training loop (exercise 4)"),
+    ("Descente du gradient", 2, "02", "the learning rate (exercise 3), minibatches, momentum and Adam"),
+    ("Qu'est-ce que le réseau apprend?", 4, "03",
+     "first-layer filters, top-activating patches, activation maximisation"),
+    ("Synthèse de texture: rappel", 1, "04", "Efros & Leung, in raster order"),
+    ("Synthèse de texture par réseau profond", 2, "04", "a network predicts P(p_i | p_1, …, p_{i−1})"),
+    ("Échantillonnage", 6, "04", "masked convolutions, then the sampling loop (exercises 1 and 3)"),
+    ("Générer des images entières", 1, "04", "sampling whole digits, with a temperature"),
+    ("Compléter une image", 1, "04", "completing occluded digits"),
+    ("Réseaux profonds discriminatifs", 2, "01", "the opening: the course's map, p(c | x) against images"),
+    ("Réseaux profonds *génératifs*", 1, "01",
+     "the same map; the untitled colorization slides after it (Zhang et al. 2016, L → ab, why L2 fails) are "
+     "notebook 05's first sections"),
+    ("Meilleure fonction de perte", 2, "05", "quantised ab, the soft encoding (exercise 1), rebalancing"),
+    ("Bons résultats", 1, "05", "results"),
+    ("Moins bons résultats", 1, "05", "results: the worst scenes"),
+    ("Biais", 1, "05", "the bias toward the training colours"),
+    ("Représenter les textures", 1, "06", "the opening section"),
+    ("Choix de la représentation", 1, "06", "learned (VGG-19) or random features"),
+    ("Extraire les caractéristiques d'une image", 7, "03", "feature maps and receptive fields (notebook 06 uses them)"),
+    ("Synthèse de textures par CNN", 2, "06", "matching Gram matrices (exercise 1)"),
+    ("Statistiques de textures", 1, "06", "the Gram matrix"),
+    ("Synthèse de textures par CNN", 3, "06", "which layers to match («Haute → Basse»), diversity, smoothness"),
+    ("Capturer le style artistique", 2, "06", "style transfer: Gram matrices plus the content loss"),
+    ("Londres le soir?", 1, "06", "one photograph in the style of another, with the untitled slide before it"),
+    ("Revenons à la colorisation...", 1, "07",
+     "the balloons L2 colours gray; the untitled GAN slides after it are the GAN sections"),
+    ("Gris vers couleur", 2, "07", "a conditional-GAN colorizer against L2 and classification"),
+    ("Carte vers satellite", 1, "07", "pix2pix's applications: a link"),
+    ("Étiquette vers façade", 2, "07", "pix2pix on façades"),
+    ("C'est le jour et la nuit!", 1, "07", "pix2pix's applications: a link"),
+    ("Arêtes vers images", 1, "07", "pix2pix on edges"),
+    ("Dessins vers images", 1, "07",
+     "the edge generator on a drawing; the pix2pix repository, on the untitled slide after it"),
+    ("#edges2cats [Christopher Hesse]", 1, "07", "pix2pix's applications: a link"),
+    ("Twitter-driven research: #pix2pix", 1, "07", "pix2pix's applications: Memo Akten's «Learning to See»"),
+    ("«Fais comme moi»", 1, "07", "OpenPose, then pix2pix"),
+    ("Everybody Dance Now", 1, "07", "Chan et al. 2019"),
+    ("Résultats", 1, "07", "the video"),
+)
+
+
+def plain_title(title: str) -> str:
+    """A slide title as a heading shows it, rendered: without the lecture's *emphasis*, "..." as "…"."""
+    return title.replace("*", "").replace("...", "…")
+
+
+def coverage_table() -> str:
+    """The lecture, slide by slide, as a Markdown table: the slides, their title, the notebook and what covers it."""
+    rows = ["| slides | title | notebook | where |", "|---:|---|---|---|"]
+    first = 1
+    for title, count, notebook, where in LECTURE:
+        slides = f"{first}" if count == 1 else f"{first}–{first + count - 1}"
+        quoted = plain_title(title) if title.startswith("«") else f"«{plain_title(title)}»"
+        rows.append(f"| {slides} | {quoted} | {notebook} | {where} |")
+        first += count
+    return "\n".join(rows)
+
+
+# The lecture's slide titles (French, as in the lecture) each deck shows: every title its notebook covers.
+LECTURE_SLIDES = {number: tuple(dict.fromkeys(plain_title(t) for t, _, nb, _ in LECTURE if nb == number))
+                  for number in ("01", "02", "03", "04", "05", "06", "07")}
+
 
 @dataclass(frozen=True)
 class DeckLibrary:

@@ -106,7 +106,7 @@ def test_write_student_writes_every_notebook(tmp_path):
 def test_deck_has_ten_slides_and_the_lecture_titles(number):
     deck = homework.slides_html(nbformat.read(NOTEBOOKS[number], as_version=4))
     assert homework.count_slides(deck) >= 10
-    text = html.unescape(re.sub(r"<[^>]+>", " ", deck))
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", deck)).split())
     for title in homework.LECTURE_SLIDES[number]:
         assert title in text, f"deck {number} lacks the lecture slide «{title}»"
 
