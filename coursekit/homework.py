@@ -117,7 +117,7 @@ def coverage_table() -> str:
     for title, count, notebook, where in LECTURE:
         slides = f"{first}" if count == 1 else f"{first}–{first + count - 1}"
         quoted = plain_title(title) if title.startswith("«") else f"«{plain_title(title)}»"
-        rows.append(f"| {slides} | {quoted} | {notebook} | {where} |")
+        rows.append(f"| {slides} | {quoted} | {notebook} | {where.replace('|', chr(92) + '|')} |")  # \| in a cell
         first += count
     return "\n".join(rows)
 

@@ -127,7 +127,7 @@ def hog_features(images: torch.Tensor, orientations: int = 9, cell: int = 7) -> 
     scikit-image. Each ``cell``×``cell`` cell counts its gradients' directions in ``orientations`` bins, weighted by
     their strength; each 2×2 block of cells is normalised. images: (N, 1, H, W) in [0, 1] → (N, D) float32 (D = 324
     for 28×28 digits: 3×3 blocks × 4 cells × 9 bins)."""
-    from skimage.feature import hog
+    from skimage.feature import hog  # here, not at the top: it takes about a second to import
 
     if images.dim() != 4 or images.shape[1] != 1:
         raise ValueError(f"hog_features takes gray images (N, 1, H, W), got shape {tuple(images.shape)}.")
@@ -140,8 +140,11 @@ def linear_classifier(features: torch.Tensor, labels: torch.Tensor, steps: int =
                       weight_decay: float = 1e-3):
     """Logistic regression on fixed features: scores s = x̃ W + b, x̃ the features standardised with the training
     set's mean and spread, W and b fitted by ``steps`` full-batch Adam steps on the cross-entropy plus
-    ``weight_decay``·‖W‖². Returns a function: features (M, D) → predicted classes (M,)."""
-    mean, spread = features.mean(0), features.std(0) + 1e-6
+    ``weight_decay``·‖W‖². A feature that barely varies in training is scaled as if its spread were 1% of the
+    largest one, so that a pixel almost never inked there does not become huge when a new image inks it.
+    Returns a function: features (M, D) → predicted classes (M,)."""
+    mean, spread = features.mean(0), features.std(0)
+    spread = spread.clamp_min(0.01 * spread.max().item() + 1e-12)
     x = (features - mean) / spread
     classes = int(labels.max()) + 1
     labels = labels.to(x.device)
