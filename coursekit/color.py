@@ -487,6 +487,18 @@ def interior(mask: torch.Tensor) -> torch.Tensor:
     return -F.max_pool2d(-mask[:, None].float(), 3, stride=1, padding=1)[:, 0] > 0.5
 
 
+def _ambiguous_objects(classes: torch.Tensor):
+    """For each class whose colour is ambiguous (balloon, car, kite) with interior pixels in ``classes`` (N, H, W):
+    (name, its interior pixels (N, H, W) bool, its colours (K, 2), the "right colour" radius: a quarter of the
+    distance between them)."""
+    names = [c.name for c in scenes.SCENE_CLASSES]
+    for name in scenes.multimodal_classes():
+        inside = interior(classes == names.index(name))  # one pixel in from the edge
+        if inside.any():
+            modes = scenes.colour_distribution(name)["ab"]  # (K, 2)
+            yield name, inside, modes, torch.pdist(modes).min() / 4
+
+
 def multimodal_scores(ab_hat: torch.Tensor, ab: torch.Tensor, classes: torch.Tensor) -> dict[str, float]:
     """How vivid and how plausible predicted colours are on the objects whose colour is ambiguous (notebook 05).
 
@@ -500,16 +512,10 @@ def multimodal_scores(ab_hat: torch.Tensor, ab: torch.Tensor, classes: torch.Ten
     - ``pixels``: how many pixels were scored.
     """
     predicted_chroma = true_chroma = right = count = 0.0
-    for name in scenes.multimodal_classes():
-        index = [c.name for c in scenes.SCENE_CLASSES].index(name)
-        inside = interior(classes == index)
-        if not inside.any():
-            continue
-        modes = scenes.colour_distribution(name)["ab"].to(ab_hat)  # (K, 2)
+    for _, inside, modes, radius in _ambiguous_objects(classes):
         pred = ab_hat.permute(0, 2, 3, 1)[inside]  # (P, 2)
         true = ab.permute(0, 2, 3, 1)[inside]
-        radius = torch.pdist(modes).min() / 4  # a quarter of the distance between the modes
-        right += (torch.cdist(pred, modes).min(1).values <= radius).sum().item()
+        right += (torch.cdist(pred, modes.to(pred)).min(1).values <= radius).sum().item()
         predicted_chroma += pred.norm(dim=1).sum().item()
         true_chroma += true.norm(dim=1).sum().item()
         count += len(pred)
@@ -525,12 +531,9 @@ def mode_shares(ab_hat: torch.Tensor, classes: torch.Tensor) -> dict[str, float]
 
     ab_hat: (N, 2, H, W); classes: (N, H, W). Returns {class name: share}, for the classes with such pixels."""
     shares = {}
-    names = [c.name for c in scenes.SCENE_CLASSES]
-    for name in scenes.multimodal_classes():
-        inside = interior(classes == names.index(name))
-        modes = scenes.colour_distribution(name)["ab"].to(ab_hat)  # (2, 2)
-        distance = torch.cdist(ab_hat.permute(0, 2, 3, 1)[inside], modes)  # (P, 2)
-        right = distance.min(1).values <= torch.pdist(modes).min() / 4
+    for name, inside, modes, radius in _ambiguous_objects(classes):
+        distance = torch.cdist(ab_hat.permute(0, 2, 3, 1)[inside], modes.to(ab_hat))  # (P, 2)
+        right = distance.min(1).values <= radius
         if right.any():
             shares[name] = (distance.argmin(1)[right] == 0).float().mean().item()
     return shares
