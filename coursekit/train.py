@@ -174,6 +174,11 @@ def train_colorize(kind: str, scale: Scale = Scale(3000, rounds=5), seed: int = 
     return model, metrics, training
 
 
+def _pix2pix_schedules(optimizers: list, steps: int) -> list:
+    """pix2pix's learning rates: constant for the first half of ``steps``, then linearly down to 0."""
+    return [torch.optim.lr_scheduler.LambdaLR(o, lambda step: min(1.0, 2 * (1 - step / steps))) for o in optimizers]
+
+
 def train_colorize_gan(scale: Scale = Scale(2000, rounds=2), seed: int = 0,
                        batch_size: int = 32) -> tuple[nn.Module, dict, dict]:
     """«Gris vers couleur»: the L2 colorizer's network trained on as a conditional GAN's generator (notebook 07):
@@ -187,8 +192,7 @@ def train_colorize_gan(scale: Scale = Scale(2000, rounds=2), seed: int = 0,
     discriminator = pix2pix.PatchDiscriminator(pix2pix.PatchDiscriminatorConfig(1, 2, layers=D_LAYERS, width=D_WIDTH,
                                                                                  norm=D_NORM))
     g_optimizer, d_optimizer = pix2pix.optimizers(generator, discriminator)
-    schedules = [torch.optim.lr_scheduler.LambdaLR(o, lambda step: min(1.0, 2 * (1 - step / scale.steps)))
-                 for o in (g_optimizer, d_optimizer)]
+    schedules = _pix2pix_schedules([g_optimizer, d_optimizer], scale.steps)
     g = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
     for r in range(scale.rounds):
@@ -293,10 +297,7 @@ def train_pix2pix(task: str, adversarial: bool, scale: Scale = Scale(4000), seed
                      if adversarial else None)
     g_optimizer, d_optimizer = pix2pix.optimizers(generator, discriminator)
 
-    def lr_factor(step: int) -> float:  # constant, then linear to 0
-        return min(1.0, 2 * (1 - step / steps))
-
-    schedules = [torch.optim.lr_scheduler.LambdaLR(o, lr_factor) for o in (g_optimizer, d_optimizer) if o is not None]
+    schedules = _pix2pix_schedules([o for o in (g_optimizer, d_optimizer) if o is not None], steps)
     averaged = pix2pix.weight_average(generator, ema) if ema else None
     g = torch.Generator().manual_seed(seed)
     start = time.perf_counter()
