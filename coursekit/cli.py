@@ -12,6 +12,7 @@
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
     coursekit bench style          seconds per evaluation of a 256-px style transfer, against the PyTorch tutorial
+    coursekit bench extractors     the offline feature extractors compared on notebook 06's style-transfer pairs
 
 ``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
 of the fast mode. The checkpoints are made by another command, ``python -m coursekit.train NAME`` (``--dry-run`` to
@@ -192,10 +193,27 @@ def _bench_style(side: int = 256, steps: int = 20, rounds: int = 3) -> int:
     history = result["history"]
     print(f"  style loss {history['style'][0]:.3g} → {history['style'][-1]:.3g}, "
           f"content loss {history['content'][0]:.3g} → {history['content'][-1]:.3g}")
+    offline = benchmarks.offline_transfer(side, steps=5 * steps)
+    print(f"notebook 06 offline (random filters, β = 0.3), {offline['iterations']} L-BFGS iterations at {side} px: "
+          f"{offline['seconds']:.0f} s; edges kept {offline['edges']:.2f}, luminance moved {offline['luminance']:.0%}")
+    return 0
+
+
+def _bench_extractors(side: int, steps: int, out: Path) -> int:
+    pairs = benchmarks.style_pairs(side)
+    rows = benchmarks.compare_extractors(benchmarks.extractor_candidates(), pairs, steps=steps)
+    print(f"offline feature extractors, style transfer at {side} px, {steps} L-BFGS iterations, on "
+          f"{torch.get_num_threads()} CPU threads:\n")
+    print(benchmarks.comparison_table(rows))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    benchmarks.comparison_figure(rows, pairs).savefig(out, dpi=90)
+    print(f"\nwrote {out}")
     return 0
 
 
 def _bench(args) -> int:
+    if args.what == "extractors":
+        return _bench_extractors(args.side, args.steps, Path(args.out))
     return {"data": _bench_data, "pixelcnn": _bench_pixelcnn, "style": _bench_style}[args.what]()
 
 
@@ -290,9 +308,15 @@ def main(argv: list[str] | None = None) -> int:
     p_mirror.set_defaults(func=_mirror)
 
     p_bench = sub.add_parser("bench", help="time parts of the course on this machine")
-    p_bench.add_argument("what", choices=["data", "pixelcnn", "style"],
+    p_bench.add_argument("what", choices=["data", "pixelcnn", "style", "extractors"],
                          help="data: the embedded dataset generators; pixelcnn: naive against cached sampling; "
-                              "style: a 256-px style transfer against the PyTorch tutorial's loop, per evaluation")
+                              "style: a 256-px style transfer against the PyTorch tutorial's loop, per evaluation, "
+                              "and notebook 06's offline one; extractors: the offline feature extractors compared "
+                              "on notebook 06's style-transfer pairs")
+    p_bench.add_argument("--side", type=int, default=192, help="extractors: the longer side of the images")
+    p_bench.add_argument("--steps", type=int, default=60, help="extractors: L-BFGS iterations per transfer")
+    p_bench.add_argument("--out", type=_file, default=str(PROJECT_ROOT / "build" / "extractors.png"),
+                         help="extractors: the PNG of the results to write")
     p_bench.set_defaults(func=_bench)
 
     args = parser.parse_args(argv)

@@ -18,7 +18,11 @@ Two extractors with one interface: ``extractor(images, layers)`` → {name: (N, 
   of that size that is smooth at the downsampling scale.
 
 ``feature_extractor("auto")`` picks VGG-19 when its weights can be had and the random network otherwise, and says
-which.
+which. Why this random network offline: ``coursekit bench extractors`` compares it with a random VGG-19 (He, Wang &
+Hopcroft 2016), a half-width one and notebook 03's trained CNN, on notebook 06's style-transfer pairs. At a small
+style weight it is the one whose result keeps the photo's edges while its luminance moves towards the style's; the
+random VGGs cover the sky with coloured noise whose edges drown the temple's, and the small trained CNN leaves a
+grid of pooling artefacts.
 """
 
 from __future__ import annotations

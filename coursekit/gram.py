@@ -42,11 +42,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+from skimage.color import rgb2gray
+from skimage.filters import sobel
 
 from coursekit.runtime import check_unit_range, device_of, progress, uniform
 
 RANGE_PENALTY = 100.0  # weight of the soft [0, 1] constraint on the pixels, relative to the starting loss
+STALLED, PATIENCE = 1e-6, 5  # L-BFGS stops after PATIENCE iterations in a row that lower the loss by < STALLED of it
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
@@ -156,6 +160,9 @@ def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Te
     them, so the range is a soft penalty instead, RANGE_PENALTY · L(x₀) · mean(distance outside [0, 1])² (L(x₀): the
     starting loss, so that the penalty keeps its weight whatever the loss's scale), and the result is clipped at the
     end. objective returns a dict of scalar tensors, "total" and its parts.
+    Stops early once PATIENCE iterations in a row have lowered the loss by less than STALLED of itself: converged
+    as far as float32 goes, where each further iteration would spend a line search of several evaluations for
+    nothing (a style transfer at a small style weight converges in about 25 iterations).
     Returns (x, history): each part's value at the start, after every iteration, and for the clipped result
     (at most steps + 2 values).
     """
@@ -184,10 +191,15 @@ def _lbfgs(x0: torch.Tensor, objective, steps: int, desc: str) -> tuple[torch.Te
     recorded = []  # the parts at the start and after each iteration, as tensors, made numbers once at the end
     closure()
     recorded.append(last["terms"])
+    stalled = 0  # iterations in a row that lowered the loss by less than STALLED of itself
     for _ in progress(range(steps), desc=desc):
+        before = float(last["loss"])
         optimizer.step(closure)
         closure()  # the point the iteration accepted: already evaluated unless the line search ended elsewhere
         recorded.append(last["terms"])
+        stalled = stalled + 1 if before - float(last["loss"]) <= STALLED * abs(before) else 0
+        if stalled == PATIENCE:  # converged as far as float32 goes: more steps would only spend line searches
+            break
     image = x.detach().clamp(0, 1)
     with torch.no_grad():
         recorded.append(objective(image))  # the losses of the image as returned, clipped
@@ -275,3 +287,54 @@ def relative_losses(extractor, image: torch.Tensor, content: torch.Tensor, style
             raise ValueError(f"image and content must have the same size for a content loss, got "
                              f"{tuple(image.shape[-2:])} and {tuple(content.shape[-2:])}.")
         return {"content": float(terms.content(feats[layer], p)), "style": float(terms.style(feats, targets, weights))}
+
+
+# What a student sees in a style transfer, measured on the images themselves rather than on the features the
+# optimisation matched: a loss can fall by orders of magnitude while the picture loses its content.
+
+def _image_array(image: torch.Tensor, name: str) -> np.ndarray:
+    """``image`` (3, H, W) or (1, 3, H, W) in [0, 1] → an (H, W, 3) float64 array on the CPU."""
+    if not isinstance(image, torch.Tensor) or image.ndim not in (3, 4) or image.shape[-3] != 3 or (
+            image.ndim == 4 and image.shape[0] != 1):
+        shape = tuple(image.shape) if isinstance(image, torch.Tensor) else type(image).__name__
+        raise ValueError(f"{name} must be one RGB image (3, H, W) or (1, 3, H, W) in [0, 1], got {shape}.")
+    check_unit_range(image, name)
+    return image.detach().reshape(image.shape[-3:]).permute(1, 2, 0).double().cpu().numpy()
+
+
+def edge_correlation(image: torch.Tensor, content: torch.Tensor) -> float:
+    """"Content kept": the correlation of the edge maps of ``image`` and ``content`` (same size), each the Sobel
+    gradient magnitude of the luminance (``skimage.filters.sobel`` of ``skimage.color.rgb2gray``). 1: every edge of
+    the photo where it was, with any contrast (a darker copy still scores 1); 0: edges unrelated to the photo's."""
+    a, b = _image_array(image, "image"), _image_array(content, "content")
+    if a.shape != b.shape:
+        raise ValueError(f"image and content must have the same size, got {a.shape[:2]} and {b.shape[:2]}.")
+    ea, eb = sobel(rgb2gray(a)).ravel(), sobel(rgb2gray(b)).ravel()
+    if ea.std() == 0 or eb.std() == 0:
+        return 0.0  # an image without edges keeps none of the photo's
+    return float(np.corrcoef(ea, eb)[0, 1])
+
+
+def _wasserstein(a: np.ndarray, b: np.ndarray, levels: int = 1001) -> float:
+    """W1 between the distributions of the values of a and b: the mean distance between their quantiles."""
+    q = np.linspace(0, 1, levels)
+    return float(np.abs(np.quantile(a, q) - np.quantile(b, q)).mean())
+
+
+def style_shift(image: torch.Tensor, content: torch.Tensor, style: torch.Tensor) -> dict[str, float]:
+    """"Style carried", on what the eye sees first: how far ``image`` went from the content photo towards the style
+    image, 0 (the photo's) to 1 (the style's), by
+
+    - "luminance": its mean luminance, (L̄_content − L̄_image) / (L̄_content − L̄_style);
+    - "colours": its colour histograms, 1 − W1(image, style) / W1(content, style) averaged over R, G and B, with W1
+      the Wasserstein (earth mover's) distance between the distributions of a channel's values.
+
+    Neither is a feature the optimisation matched. The images may have different sizes."""
+    x, c, s = (_image_array(t, name) for t, name in ((image, "image"), (content, "content"), (style, "style")))
+    lum = {name: rgb2gray(a).mean() for name, a in (("image", x), ("content", c), ("style", s))}
+    gap = lum["content"] - lum["style"]
+    if abs(gap) < 1e-3:
+        raise ValueError("the content and the style have the same mean luminance; a luminance shift means nothing.")
+    colours = [1 - _wasserstein(x[..., k], s[..., k]) / max(_wasserstein(c[..., k], s[..., k]), 1e-6)
+               for k in range(3)]
+    return {"luminance": float((lum["content"] - lum["image"]) / gap), "colours": float(np.mean(colours))}

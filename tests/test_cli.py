@@ -198,3 +198,12 @@ def test_the_docstring_lists_every_command(capsys):
         cli.main(["bench", "--help"])
     benches = set(re.search(r"\{([a-z,]+)\}", capsys.readouterr().out)[1].split(","))
     assert listed == (parsed - {"bench"}) | {f"bench {b}" for b in benches}
+
+
+def test_bench_extractors_prints_a_table_and_writes_the_figure(tmp_path, capsys):
+    out = tmp_path / "figures" / "extractors.png"
+    assert cli.main(["bench", "extractors", "--side", "24", "--steps", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rows = [line for line in printed.splitlines() if line.startswith("| ") and ("temple" in line or "cat in" in line)]
+    assert len(rows) == 4 * 2 * 3, "four extractors, two pairs, three style weights"
+    assert "random filters, one layer (the course's)" in printed and out.stat().st_size > 10_000

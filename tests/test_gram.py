@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from coursekit import benchmarks, features, gram
+from coursekit.data import photos
 
 
 def test_gram_matrix_equals_its_double_sum():
@@ -206,3 +207,77 @@ def test_gram_matrix_gradient_is_autograds():
     f = features.reshape(2, 3, 20)
     theirs = torch.autograd.grad(((f @ f.mT / 20) * weights).sum(), features)[0]
     torch.testing.assert_close(ours, theirs)
+
+
+def _photo_crop(side=48):
+    return photos.photo("chelsea")[:, 40:40 + side, 120:120 + side].float()
+
+
+def test_edge_correlation_is_that_of_the_sobel_magnitudes_of_the_luminance():
+    """The oracle: Sobel filters written out in torch (a 1-pixel border repeated, as scipy's "reflect" does),
+    on skimage's luminance weights; Pearson's correlation does not mind skimage's normalisation."""
+    content = _photo_crop()
+    g = torch.Generator().manual_seed(0)
+    image = (content * 0.6 + 0.4 * torch.rand(content.shape, generator=g)).clamp(0, 1)
+
+    def sobel_magnitude(x):
+        lum = (torch.tensor([0.2125, 0.7154, 0.0721]).view(3, 1, 1) * x.double()).sum(0)[None, None]
+        padded = torch.nn.functional.pad(lum, (1, 1, 1, 1), mode="replicate")
+        kx = torch.tensor([[1.0, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=torch.float64)[None, None]
+        gx, gy = torch.nn.functional.conv2d(padded, kx), torch.nn.functional.conv2d(padded, kx.mT)
+        return (gx ** 2 + gy ** 2).sqrt().flatten()
+
+    oracle = torch.corrcoef(torch.stack([sobel_magnitude(image), sobel_magnitude(content)]))[0, 1].item()
+    assert gram.edge_correlation(image, content) == pytest.approx(oracle, abs=1e-6)
+    assert gram.edge_correlation(content, content) == pytest.approx(1.0)
+    assert gram.edge_correlation(content * 0.3, content) == pytest.approx(1.0), "a darker copy keeps every edge"
+    assert gram.edge_correlation(1 - content, content) == pytest.approx(1.0), "edges are magnitudes"
+    noise = torch.rand(content.shape, generator=g)
+    assert abs(gram.edge_correlation(noise, content)) < 0.15, "edges unrelated to the photo's"
+    assert gram.edge_correlation(torch.full_like(content, 0.5), content) == 0.0, "no edges, none kept"
+    with pytest.raises(ValueError, match="same size"):
+        gram.edge_correlation(content[:, :40], content)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        gram.edge_correlation(content * 255, content)
+
+
+def test_style_shift_goes_from_the_photo_to_the_style():
+    from scipy.stats import wasserstein_distance  # the oracle; scipy.stats takes a second to import
+    content = _photo_crop()
+    style = torch.rand(3, 32, 40, generator=torch.Generator().manual_seed(1)) * 0.3  # darker, another size
+    assert gram.style_shift(content, content, style) == {"luminance": 0.0, "colours": 0.0}
+    resized = torch.nn.functional.interpolate(style[None], size=content.shape[-2:], mode="nearest")[0]
+    shift = gram.style_shift(resized, content, style)
+    assert shift["luminance"] == pytest.approx(1.0, abs=0.02) and shift["colours"] == pytest.approx(1.0, abs=0.05)
+    flat = {v: torch.full((3, 8, 8), v) for v in (0.2, 0.4, 0.8)}
+    assert gram.style_shift(flat[0.4], flat[0.8], flat[0.2])["luminance"] == pytest.approx(2 / 3)
+    ours = gram._wasserstein(content[0].numpy().ravel(), style[0].numpy().ravel())
+    assert ours == pytest.approx(wasserstein_distance(content[0].ravel(), style[0].ravel()), rel=0.01)
+    with pytest.raises(ValueError, match="same mean luminance"):
+        gram.style_shift(content, content, content.flip(-1))
+
+
+def test_lbfgs_stops_once_converged(small):
+    """At a minimum already (the content is the style), every iteration lowers nothing: PATIENCE of them, then out."""
+    image = torch.rand(3, 16, 16, generator=torch.Generator().manual_seed(3))
+    counted = benchmarks._Counted(small)
+    _, history = gram.style_transfer(counted, image, image, steps=50)
+    assert len(history["total"]) == gram.PATIENCE + 2 and counted.evaluations < 50
+
+
+def test_the_offline_extractors_are_compared_on_the_same_pairs(tmp_path, small):
+    vgg = benchmarks.random_vgg19(width=1 / 16)
+    convs = [m for m in vgg.layers.values() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 16 and [c.out_channels for c in convs[::4]] == [4, 16, 32, 32]
+    assert set(vgg(torch.rand(1, 3, 32, 32), vgg.style_layers)) == set(features.VGG_STYLE_LAYERS)
+    pairs = {name: (content, style) for name, (content, style) in benchmarks.style_pairs(24).items()}
+    assert set(pairs) == {"temple by night", "cat in gravel"} and max(pairs["temple by night"][0].shape) == 24
+    rows = benchmarks.compare_extractors({"small": small, "vgg": vgg}, pairs, style_weights=(1.0,), steps=2)
+    assert len(rows) == 2 * 2 and {row["extractor"] for row in rows} == {"small", "vgg"}
+    for row in rows:
+        assert -1 <= row["edges"] <= 1 and row["seconds_per_iteration"] > 0 and row["image"].shape[:2] == (1, 3)
+    table = benchmarks.comparison_table(rows).splitlines()
+    assert len(table) == 2 + 4 and table[2].startswith("| small | temple by night | 1 |")
+    figure = benchmarks.comparison_figure(rows, pairs)
+    assert len(figure.axes) == 3 * 2
+    figure.savefig(tmp_path / "extractors.png")
