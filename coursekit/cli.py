@@ -9,14 +9,16 @@
     coursekit course DIR [01|all]  an nbgrader course folder: one assignment per notebook, ready to grade
     coursekit gallery              a PNG of samples of every embedded dataset (build/gallery.png)
     coursekit mirror DIR           every file the course downloads, in one folder a class shares (COURSEKIT_MIRROR)
+    coursekit translate            update the French catalogs (locale/fr/) and write the French edition (notebooks/fr/)
     coursekit bench data           time the embedded data generators on this machine
     coursekit bench pixelcnn       time naive and cached PixelCNN sampling (16 digits of 28×28)
     coursekit bench style          seconds per evaluation of a 256-px style transfer, against the PyTorch tutorial
     coursekit bench extractors     the offline feature extractors compared on notebook 06's style-transfer pairs
 
-``run`` prints how long each notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark
-of the fast mode. The checkpoints are made by another command, ``python -m coursekit.train NAME`` (``--dry-run`` to
-try a recipe in a minute).
+``run``, ``student``, ``slides`` and ``build`` take ``--lang fr`` for the French edition. ``run`` prints how long each
+notebook took, so ``coursekit run all --fast --no-html`` is also the course's benchmark of the fast mode. The
+checkpoints are made by another command, ``python -m coursekit.train NAME`` (``--dry-run`` to try a recipe in a
+minute).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from coursekit import benchmarks, environment, features, homework, mirror, notebooks, runtime
+from coursekit import benchmarks, environment, features, glossary, homework, i18n, mirror, notebooks, runtime
 from coursekit.data import photos
 from coursekit.data.gallery import bench, gallery
 from coursekit.data.images import as_rgb
@@ -49,11 +51,22 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _selected(args) -> list[Path]:
-    """The notebooks ``args.notebook`` names ("01", a file name, or "all")."""
+    """The notebooks ``args.notebook`` names ("01", a file name, or "all"), in the edition ``args.lang`` names."""
+    lang = getattr(args, "lang", "en")
     try:
-        return notebooks.select(args.notebook)
+        found = notebooks.select(args.notebook, i18n.edition_dir(lang))
     except (notebooks.NotebookNotFound, FileNotFoundError) as err:
+        if lang != "en" and not i18n.edition_dir(lang).is_dir():
+            raise _UsageError(f"there is no {lang} edition yet; `coursekit translate` writes it") from None
         raise _UsageError(str(err)) from None
+    return found
+
+
+def _out(args, name: str = "out") -> Path:
+    """The output folder of ``args``: with --lang fr, its fr/ subfolder, so that the editions never overwrite each
+    other."""
+    out = Path(getattr(args, name))
+    return out if getattr(args, "lang", "en") == "en" else out / args.lang
 
 
 def _fast(args) -> bool:
@@ -79,7 +92,7 @@ def _list(_args) -> int:
 
 def _run(args) -> int:
     fast, paths = _fast(args), _selected(args)
-    out_dir = Path(args.out)
+    out_dir = _out(args)
     mode = "fast" if fast else "full"
     print(f"Executing {len(paths)} notebook(s) in {mode} mode into {out_dir}/")
     results = []
@@ -98,7 +111,7 @@ def _run(args) -> int:
 
 
 def _student(args) -> int:
-    for target in homework.write_student(_selected(args), Path(args.out)):
+    for target in homework.write_student(_selected(args), _out(args)):
         print(f"wrote {target}")
     return 0
 
@@ -122,7 +135,7 @@ def _course(args) -> int:
 
 
 def _slides(args) -> int:
-    out = Path(args.out)
+    out = _out(args)
     for target in homework.write_slides(_selected(args), out / "slides", out / "executed"):
         print(f"wrote {target} ({homework.count_slides(target.read_text(encoding='utf-8'))} slides)")
     return 0
@@ -130,7 +143,7 @@ def _slides(args) -> int:
 
 def _build(args) -> int:
     fast, paths = _fast(args), _selected(args)
-    out = Path(args.out)
+    out = _out(args)
     print(f"Building {len(paths)} notebook(s) in {'fast' if fast else 'full'} mode into {out}/: executed notebooks "
           "with HTML, student versions, slides")
     rows = homework.build(paths, out, fast=fast, timeout=args.timeout)
@@ -138,6 +151,28 @@ def _build(args) -> int:
     (out / "summary.md").write_text(table + "\n", encoding="utf-8")
     print("\n" + table + f"\n\n(also in {out / 'summary.md'})")
     return _report_failures([(r.name, r.error, out / "executed" / (r.name + ".ipynb")) for r in rows if not r.ok])
+
+
+def _translate(args) -> int:
+    """Bring the catalogs up to date with the English notebooks, write the glossaries, and write the edition's
+    notebooks whose catalogs are complete."""
+    incomplete = []
+    print(f"{'notebook':<30}{'translated':>11}{'fuzzy':>7}{'missing':>9}{'obsolete':>10}  {args.lang} edition")
+    for path in notebooks.available().values():
+        state = i18n.update_catalog(path, args.lang)
+        if state.complete:
+            written = f"wrote {i18n.write_edition(path, args.lang).relative_to(PROJECT_ROOT)}"
+        else:
+            incomplete.append(path)
+            written = f"not written: translate {i18n.catalog_path(path, args.lang).relative_to(PROJECT_ROOT)}"
+        print(f"{path.stem:<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  "
+              f"{written}")
+    for path in glossary.write(environment.notebooks_dir()):
+        print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+    if incomplete:
+        print(f"{len(incomplete)} catalog(s) incomplete: fuzzy entries need a translator's check, missing ones a "
+              "translation, obsolete ones removing (any gettext editor: Poedit, Weblate).")
+    return 1 if incomplete else 0
 
 
 def _mirror(args) -> int:
@@ -259,6 +294,11 @@ def _execution_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_seconds, default=1800, help="seconds one cell may run (default: 1800)")
 
 
+def _lang_option(parser) -> None:
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default="en",
+                        help="the edition: en (notebooks/) or fr (notebooks/fr/, outputs in a fr/ subfolder)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description="Image generation with deep learning: the course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -270,12 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("notebook", help="a notebook number such as 01, its file name, or 'all'")
     _execution_options(p_run)
     p_run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
+    _lang_option(p_run)
     p_run.set_defaults(func=_run)
 
     p_student = sub.add_parser("student", help="write the student versions (nbgrader) to build/student/")
     p_student.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
     p_student.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build" / "student"),
                            help="output folder")
+    _lang_option(p_student)
     p_student.set_defaults(func=_student)
 
     p_course = sub.add_parser("course", help="make an nbgrader course folder with one assignment per notebook")
@@ -288,13 +330,20 @@ def main(argv: list[str] | None = None) -> int:
     p_slides.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
     p_slides.add_argument("--out", type=_folder, default=str(PROJECT_ROOT / "build"),
                           help="build folder: decks go to OUT/slides/, executed notebooks are read from OUT/executed/")
+    _lang_option(p_slides)
     p_slides.set_defaults(func=_slides)
 
     p_build = sub.add_parser("build", help="everything into build/: executed notebooks with HTML, student versions, "
                                            "slides, and a summary table")
     p_build.add_argument("notebook", nargs="?", default="all", help="a notebook number such as 01, or 'all'")
     _execution_options(p_build)
+    _lang_option(p_build)
     p_build.set_defaults(func=_build)
+
+    p_translate = sub.add_parser("translate", help="update the translation catalogs (locale/) from the notebooks and "
+                                                   "write the French edition (notebooks/fr/) and the glossaries")
+    p_translate.add_argument("--lang", choices=[x for x in i18n.LANGUAGES if x != "en"], default="fr")
+    p_translate.set_defaults(func=_translate)
 
     p_gallery = sub.add_parser("gallery", help="write a PNG of samples of every embedded dataset")
     p_gallery.add_argument("--out", type=_file, default=str(PROJECT_ROOT / "build" / "gallery.png"),

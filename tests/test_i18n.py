@@ -1,0 +1,133 @@
+"""The French edition: catalogs kept current with the English notebooks, French notebooks made from them (same code),
+French typography, the glossary."""
+
+import re
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from coursekit import glossary, i18n, notebooks
+from coursekit.environment import notebooks_dir
+from coursekit.homework import LECTURE
+
+NOTEBOOKS = notebooks.available()
+NBSP = "\u00a0\u202f"
+TITLES = sorted({title.replace("*", "") for title, *_ in LECTURE}, key=len, reverse=True)
+# what typography leaves alone: code, math, link targets, URLs, HTML tags
+PROTECTED = re.compile(r"```.*?```|\$\$.*?\$\$|\$[^$\n]+?\$|`[^`\n]+`|\]\([^)]*\)|<[^>\n]+>|https?://\S+", re.S)
+
+
+def _notebook(tmp_path, sources: dict[str, str]):
+    nb = new_notebook(cells=[new_markdown_cell(text, id=cell_id) if not cell_id.startswith("code")
+                             else new_code_cell(text, id=cell_id) for cell_id, text in sources.items()])
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _translate(path, french: dict[str, str]):
+    catalog = i18n.read_catalog(i18n.catalog_path(path))
+    for entry in catalog:
+        if entry.msgctxt in french:
+            entry.msgstr, entry.flags = french[entry.msgctxt], []
+    i18n.write_catalog(catalog, i18n.catalog_path(path))
+
+
+def test_a_changed_cell_keeps_its_french_marked_fuzzy_and_a_removed_one_becomes_obsolete(tmp_path, monkeypatch):
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    path = _notebook(tmp_path, {"a": "# Title", "code1": "x = 1  # a comment", "b": "Some prose.", "c": "More."})
+    assert i18n.update_catalog(path) == i18n.Status(translated=0, fuzzy=0, missing=3, obsolete=0)
+    _translate(path, {"a": "# Titre", "b": "De la prose.", "c": "Encore."})
+    assert i18n.update_catalog(path).complete
+    french = i18n.translated_notebook(path)
+    assert [cell.source for cell in french.cells] == ["# Titre", "x = 1  # a comment", "De la prose.", "Encore."]
+    assert [cell.id for cell in french.cells] == ["a", "code1", "b", "c"] and french.metadata["language"] == "fr"
+
+    _notebook(tmp_path, {"a": "# Title", "code1": "x = 1  # a comment", "b": "Some changed prose.", "d": "New."})
+    state = i18n.update_catalog(path)
+    assert state == i18n.Status(translated=1, fuzzy=1, missing=1, obsolete=1) and not state.complete
+    catalog = i18n.read_catalog(i18n.catalog_path(path))
+    changed = i18n.current(catalog)["b"]
+    assert changed.fuzzy and changed.msgstr == "De la prose." and changed.previous_msgid == "Some prose."
+    assert [entry.msgstr for entry in catalog.obsolete_entries()] == ["Encore."]
+    assert "#| msgid \"Some prose.\"" in i18n.catalog_path(path).read_text(), "what a translator sees changed"
+    with pytest.raises(LookupError, match="2 markdown cells have no current fr translation"):
+        i18n.translated_notebook(path)
+    assert i18n.translated_notebook(path, strict=False).cells[2].source == "Some changed prose.", "fuzzy is not used"
+    before = i18n.catalog_path(path).read_bytes()
+    i18n.update_catalog(path)
+    assert i18n.catalog_path(path).read_bytes() == before, "an update that changes nothing writes the same bytes"
+
+
+def test_an_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="languages are en, fr"):
+        i18n.edition_dir("de")
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_every_markdown_cell_has_a_current_french_translation(name):
+    state = i18n.status(NOTEBOOKS[name])
+    assert state.complete, (f"{NOTEBOOKS[name].name}: {state}; run `coursekit translate` and translate "
+                            f"{i18n.catalog_path(NOTEBOOKS[name])}")
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_the_french_notebook_is_the_english_code_with_the_catalogs_words(name):
+    english = nbformat.read(NOTEBOOKS[name], as_version=4)
+    french = nbformat.read(i18n.edition_dir("fr") / NOTEBOOKS[name].name, as_version=4)
+    assert [(c.id, c.cell_type, c.metadata) for c in french.cells] == [(c.id, c.cell_type, c.metadata)
+                                                                      for c in english.cells]
+    assert [c.source for c in french.cells if c.cell_type == "code"] == [c.source for c in english.cells
+                                                                         if c.cell_type == "code"]
+    assert french == i18n.translated_notebook(NOTEBOOKS[name]), "notebooks/fr/ is stale: run `coursekit translate`"
+
+
+def _prose(text: str) -> str:
+    text = PROTECTED.sub(" ", text)
+    for title in TITLES:  # the lecture's titles keep their own punctuation
+        text = text.replace(title, " ")
+    return text
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_the_french_follows_french_typography_and_keeps_the_lectures_titles(name):
+    english = nbformat.read(NOTEBOOKS[name], as_version=4)
+    french = i18n.translated_notebook(NOTEBOOKS[name], strict=False)
+    problems = []
+    for en, fr in zip(english.cells, french.cells):
+        if fr.cell_type != "markdown" or en.source == fr.source:
+            continue
+        for title in TITLES:
+            if f"«{title}»" in en.source.replace("*", "") and title not in fr.source.replace("*", ""):
+                problems.append(f"{fr.id}: the lecture's title «{title}» is not kept verbatim")
+        if sorted(PROTECTED.findall(en.source)) != sorted(x.replace("glossaire.md", "glossary.md")
+                                                          for x in PROTECTED.findall(fr.source)):
+            problems.append(f"{fr.id}: code, math or a link target differs from the English")
+        text = _prose(fr.source)
+        for match in re.finditer(r"(.)([:;?!])(?=\s|$)|«(.)|(.)»", text):
+            before, mark, after_open, before_close = match.groups()
+            if (mark and before not in NBSP) or (after_open is not None and after_open not in NBSP) or (
+                    before_close is not None and before_close not in NBSP):
+                around = text[max(0, match.start() - 20):match.end() + 10]
+                problems.append(f"{fr.id}: a non-breaking space is missing: …{around!r}")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_the_glossary_files_are_current_and_hold_the_terms_students_trip_on():
+    for lang, name in glossary.FILES.items():
+        assert (notebooks_dir() / name).read_text(encoding="utf-8") == glossary.markdown(lang), (
+            f"notebooks/{name} is stale: run `coursekit translate`")
+    french = {fr: en for fr, en, *_ in glossary.GLOSSARY}
+    for term in ("exactitude", "étiquette", "rétropropagation", "apprentissage profond", "ensemble d'entraînement",
+                 "ensemble de test", "surapprentissage, sur-apprentissage", "réseaux génératifs adversariaux (GAN)",
+                 "arêtes, contours"):
+        assert term in french, term
+    assert french["exactitude"] == "accuracy" and "false friend" in dict(
+        (fr, note) for fr, _, note, _ in glossary.GLOSSARY)["exactitude"]
+    assert sum(fr.startswith("biais") for fr in french) == 2, "the two senses of «biais»"
+    assert all(fr and en for fr, en in french.items())
+    for lang in ("en", "fr"):
+        assert all(f"]({glossary.FILES[lang].name})" in nb.cells[0].source for nb in
+                   (nbformat.read(i18n.edition_dir(lang) / path.name, as_version=4) for path in NOTEBOOKS.values())
+                   ), f"every {lang} notebook links to its glossary"
