@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from coursekit import benchmarks, environment, features, glossary, homework, i18n, mirror, notebooks, runtime
+from coursekit import benchmarks, checks, environment, features, glossary, homework, i18n, mirror, notebooks, runtime
 from coursekit.data import photos
 from coursekit.data.gallery import bench, gallery
 from coursekit.data.images import as_rgb
@@ -167,6 +167,12 @@ def _translate(args) -> int:
             written = f"not written: translate {i18n.catalog_path(path, args.lang).relative_to(PROJECT_ROOT)}"
         print(f"{path.stem:<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  "
               f"{written}")
+    state = i18n.update_entries(i18n.messages_catalog_path(args.lang), checks.messages(),
+                                "the messages of coursekit's exercise checks")
+    print(f"{'the checks messages':<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  "
+          f"{i18n.messages_catalog_path(args.lang).relative_to(PROJECT_ROOT)}")
+    if not state.complete:
+        incomplete.append(i18n.messages_catalog_path(args.lang))
     for path in glossary.write(environment.notebooks_dir()):
         print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     if incomplete:

@@ -24,6 +24,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 FAST_ENV = "COURSEKIT_FAST"
+LANG_ENV = "COURSEKIT_LANG"  # the edition whose words coursekit prints: en or fr (coursekit.i18n.language)
 DATA_ENV = "COURSEKIT_DATA"
 MIRROR_ENV = "COURSEKIT_MIRROR"
 

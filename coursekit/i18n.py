@@ -16,18 +16,27 @@ its French (``msgstr``). ``update_catalog`` brings a catalog up to date with its
 ``translated_notebook`` makes the French notebook: the same cells, ids and metadata, the same code, and each
 markdown cell's current French (``notebooks/fr/``, written by ``coursekit translate``). ``status`` counts what is
 translated, fuzzy, missing and obsolete; the tests insist on a complete, current catalog.
+
+The messages coursekit prints, the exercise checks' verdicts and hints, are templates translated the same way in
+``locale/fr/checks.po`` (keyed by check and hint, ``coursekit.checks.messages``). ``translate(text, key)`` gives a
+template in the running edition's language, which ``language()`` finds without a line of code in the notebook:
+``COURSEKIT_LANG`` (``coursekit run`` sets it), else the notebook JupyterLab runs, else the notebooks of the working
+folder (nbgrader's).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import polib
 
-from coursekit.environment import PROJECT_ROOT, notebooks_dir, write_atomically
+from coursekit.environment import LANG_ENV, PROJECT_ROOT, notebooks_dir, write_atomically
 
 LANGUAGES = ("en", "fr")
 LOCALE_DIR = PROJECT_ROOT / "locale"
@@ -97,18 +106,25 @@ def update_catalog(notebook: Path, lang: str = "fr") -> Status:
     """Bring ``notebook``'s catalog up to date with its markdown cells (see the module's docstring) and write it.
     Returns its status."""
     nb = nbformat.read(notebook, as_version=4)
-    path = catalog_path(notebook, lang)
+    header = f"{Path(notebook).name}: one entry per markdown cell, keyed by the cell's id"
+    return update_entries(catalog_path(notebook, lang), _entries(nb), header)
+
+
+def update_entries(path: Path, entries: list[tuple[str, str]], what: str) -> Status:
+    """Bring the catalog at ``path`` up to date with ``entries``, (key, English text): a new key gets an empty entry,
+    a changed text keeps its French marked fuzzy with the English it translated, a key no longer there becomes
+    obsolete. Writes it; returns its status."""
     old = read_catalog(path)
     before = current(old)
     new = polib.POFile(wrapwidth=PO_WIDTH)
-    new.header = (f"French translation of {Path(notebook).name}: one entry per markdown cell, keyed by the cell's id.\n"
+    new.header = (f"French translation of {what}.\n"
                   "Updated by `coursekit translate`; translate in any gettext editor (Poedit, Weblate).")
     new.metadata = old.metadata
     used = set()
-    for cell_id, source in _entries(nb):
-        used.add(cell_id)
-        entry = polib.POEntry(msgctxt=cell_id, msgid=source, msgstr="")
-        was = before.get(cell_id)
+    for key, source in entries:
+        used.add(key)
+        entry = polib.POEntry(msgctxt=key, msgid=source, msgstr="")
+        was = before.get(key)
         if was is not None and was.msgstr:
             entry.msgstr, entry.flags, entry.previous_msgid = was.msgstr, list(was.flags), was.previous_msgid
             if was.msgid != source:  # the English changed: keep the French, fuzzy, with the English it translated
@@ -120,21 +136,25 @@ def update_catalog(notebook: Path, lang: str = "fr") -> Status:
             entry.obsolete = True
             new.append(entry)
     write_catalog(new, path)
-    return status(notebook, lang)
+    return entries_status(path, entries)
 
 
 def status(notebook: Path, lang: str = "fr") -> Status:
-    """The status of ``notebook``'s catalog, without changing it: each markdown cell's entry is translated (the
-    same English, French, not fuzzy), fuzzy or missing; obsolete entries are counted too."""
-    nb = nbformat.read(notebook, as_version=4)
-    catalog = read_catalog(catalog_path(notebook, lang))
-    entries = current(catalog)
+    """The status of ``notebook``'s catalog, without changing it (see ``entries_status``)."""
+    return entries_status(catalog_path(notebook, lang), _entries(nbformat.read(notebook, as_version=4)))
+
+
+def entries_status(path: Path, entries: list[tuple[str, str]]) -> Status:
+    """The status of the catalog at ``path`` for ``entries`` (key, English text), without changing it: each entry is
+    translated (the same English, French, not fuzzy), fuzzy or missing; obsolete entries are counted too."""
+    catalog = read_catalog(path)
+    found = current(catalog)
     counts = {"translated": 0, "fuzzy": 0, "missing": 0}
-    for cell_id, source in _entries(nb):
-        entry = entries.get(cell_id)
-        key = ("missing" if entry is None or entry.msgid != source and not entry.msgstr or not entry.msgstr
-               else "fuzzy" if entry.fuzzy or entry.msgid != source else "translated")
-        counts[key] += 1
+    for key, source in entries:
+        entry = found.get(key)
+        state = ("missing" if entry is None or not entry.msgstr
+                 else "fuzzy" if entry.fuzzy or entry.msgid != source else "translated")
+        counts[state] += 1
     return Status(**counts, obsolete=len(catalog.obsolete_entries()))
 
 
@@ -169,3 +189,65 @@ def write_edition(notebook: Path, lang: str = "fr", strict: bool = True) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, nbformat.writes(nb) + "\n")
     return path
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Messages printed by coursekit (the checks' hints): gettext's way, a catalog of templates, chosen by the edition
+# ---------------------------------------------------------------------------------------------------------------
+
+def messages_catalog_path(lang: str = "fr") -> Path:
+    """The catalog of the messages coursekit prints (the exercise checks' verdicts and hints)."""
+    _check_lang(lang, english=False)
+    return LOCALE_DIR / lang / "checks.po"
+
+
+def notebook_language(path: Path) -> str | None:
+    """The edition of the notebook at ``path`` (its metadata's "language", "en" without one); None if it cannot be
+    read."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f).get("metadata", {}).get("language", "en")
+    except (OSError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def _folder_language(folder: str) -> str | None:
+    """The edition of the notebooks in ``folder`` when they all share one (nbgrader runs a submission in a folder of
+    its own), else None."""
+    found = {notebook_language(path) for path in Path(folder).glob("*.ipynb")}
+    return found.pop() if len(found) == 1 and None not in found else None
+
+
+def language() -> str:
+    """The edition the running code belongs to: ``COURSEKIT_LANG`` when set (``coursekit run`` sets it from the
+    notebook); else the language of the notebook JupyterLab runs (jupyter-server names it in ``JPY_SESSION_NAME``);
+    else that of the notebooks in the working folder, when they agree; else English."""
+    chosen = os.environ.get(LANG_ENV, "").strip()
+    if chosen:
+        _check_lang(chosen)
+        return chosen
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    found = notebook_language(Path(session)) if session.endswith(".ipynb") else None
+    if found in LANGUAGES:
+        return found
+    found = _folder_language(os.getcwd())
+    return found if found in LANGUAGES else "en"
+
+
+@functools.lru_cache(maxsize=4)
+def _messages(lang: str, stamp: float) -> dict[tuple[str, str], str]:
+    """{(key, English): French} of the current, non-fuzzy entries of the messages catalog (``stamp``: its mtime)."""
+    return {(entry.msgctxt, entry.msgid): entry.msgstr for entry in read_catalog(messages_catalog_path(lang))
+            if not entry.obsolete and entry.msgstr and not entry.fuzzy}
+
+
+def translate(text: str, key: str) -> str:
+    """``text`` (an English message template, known to the catalog under ``key``) in the running edition's language:
+    its French when the edition is French and the catalog holds a current translation, else ``text`` itself."""
+    lang = language()
+    if lang == "en":
+        return text
+    path = messages_catalog_path(lang)
+    stamp = path.stat().st_mtime if path.is_file() else 0.0
+    return _messages(lang, stamp).get((key, text), text)

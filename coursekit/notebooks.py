@@ -20,7 +20,7 @@ from jupyter_client.manager import start_new_kernel
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_output, output_from_msg
 
-from coursekit.environment import FAST_ENV, notebooks_dir, write_atomically
+from coursekit.environment import FAST_ENV, LANG_ENV, notebooks_dir, write_atomically
 
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[A-Za-z0-9_]+\.ipynb$")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
@@ -217,7 +217,9 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     log = out_dir / "logs" / (path.stem + ".kernel.log")  # the kernel's own messages, kept out of the terminal
     log.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    with (_environment(**{FAST_ENV: "1" if fast else "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}),
+    edition = nb.metadata.get("language", "en")  # the checks speak the notebook's language
+    with (_environment(**{FAST_ENV: "1" if fast else "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+                          LANG_ENV: edition}),
           log.open("w") as kernel_stderr):
         try:
             error = run_cells(nb, path.parent, timeout=timeout, stderr=kernel_stderr)

@@ -1,9 +1,9 @@
 """The nbgrader course that tests/test_grading.py grades, built the way an instructor builds one.
 
 ``Grading`` makes the course with ``coursekit course`` (a subprocess: nothing is printed into the tests' output),
-releases every assignment, hands in the blank and mistaken submissions and has nbgrader execute and grade them, in a
-thread of its own: tests/conftest.py starts it once the tests that time themselves are done, so that nbgrader grades
-while the other tests run. The same thread then grades each solution the browser tests hand in (``hand_in``: the
+releases every assignment, hands in the blank (in the French edition) and mistaken submissions and has nbgrader
+execute and grade them, in a thread of its own: tests/conftest.py starts it once the tests that time themselves are
+done, so that nbgrader grades while the other tests run. The same thread then grades each solution the browser tests hand in (``hand_in``: the
 notebook as JupyterLab ran and saved it, graded with ``nbgrader autograde --no-execute``) as soon as it comes.
 ``finish`` has nbgrader execute the solutions that were not handed in (the browser tests did not run), waits for the
 thread and exports the grades.
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit import notebooks
+from coursekit import i18n, notebooks
 
 NOTEBOOKS = notebooks.available()
 STUDENTS = ("solutions", "blank", "mistakes")
@@ -63,6 +63,19 @@ def _command(args: list[str], cwd: Path, timeout: int, running: set) -> tuple[in
     finally:
         running.discard(process)
     return process.returncode, output
+
+
+def french_version(release, source: Path):
+    """The release notebook in the French edition: the words of ``notebooks/fr/``'s copy of ``source`` in its
+    markdown cells (the release's code and answer cells as they are), and the edition in its metadata, where the
+    checks find it."""
+    french = nbformat.read(i18n.edition_dir("fr") / source.name, as_version=4)
+    words = {cell.id: cell.source for cell in french.cells if cell.cell_type == "markdown"}
+    for cell in release.cells:
+        if cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("solution") and cell.id in words:
+            cell.source = words[cell.id]
+    release.metadata["language"] = "fr"
+    return release
 
 
 def mistakes_version(release, source, table: dict):
@@ -120,8 +133,8 @@ class Grading:
         target.parent.mkdir(parents=True)
         if student == "solutions":
             shutil.copy(solutions or path, target)
-        elif student == "blank":
-            shutil.copy(release, target)
+        elif student == "blank":  # in French: every notebook of the French edition runs through once
+            nbformat.write(french_version(nbformat.read(release, as_version=4), path), target)
         else:
             nb = mistakes_version(nbformat.read(release, as_version=4), nbformat.read(path, as_version=4),
                                   submission_table(number))

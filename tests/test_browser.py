@@ -46,6 +46,7 @@ if not CHROMIUM:
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+FRENCH = "fr/01_neurons_and_relu.ipynb"  # the French edition's notebook run in JupyterLab too (notebooks/fr/)
 SCREENSHOTS = ROOT / "build" / "screenshots"
 NOTEBOOK_TIMEOUT_S = 600  # one notebook, run all: under 90 s alone, 120 s in a lane, more while nbgrader grades
 LANES = 3  # notebooks run at once, each in its own tab and kernel (4 was no faster: the CPU is busy)
@@ -134,6 +135,8 @@ def lab_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("lab")
     for path in NOTEBOOKS:
         shutil.copy(path, folder / path.name)
+    (folder / FRENCH).parent.mkdir()
+    shutil.copy(ROOT / "notebooks" / FRENCH, folder / FRENCH)
     return folder
 
 
@@ -314,7 +317,7 @@ class LabRun:
 
 def _finish(page, run: LabRun) -> None:
     """A notebook's Run All is over: check its cells, screenshot it, move its slider, shut its kernel down."""
-    stem = Path(run.name).stem
+    stem = run.name.removesuffix(".ipynb").replace("/", ".")  # fr.01_neurons_and_relu for the French edition's
     try:
         check_run(page, run.name)
     except (AssertionError, sync_api.Error) as err:
@@ -323,7 +326,7 @@ def _finish(page, run: LabRun) -> None:
         screenshot_notebook(page, SCREENSHOTS / f"{stem}.png")
     except sync_api.Error as err:
         run.error = run.error or f"{run.name}: no screenshot ({err})"
-    widget = next((w for w in WIDGETS if w[0] == stem), None)
+    widget = next((w for w in WIDGETS if w[0] == stem), None)  # the English edition's
     if widget and run.error is None:
         try:
             run.widget = check_widget(page, *widget)
@@ -337,16 +340,17 @@ def _finish(page, run: LabRun) -> None:
 def course_runs(lab, lab_dir, context, lab_executed, tmp_path_factory) -> dict[str, LabRun]:
     """Every course notebook run in JupyterLab, ``LANES`` at a time (the longest first), each in its own tab that is
     closed once it is checked: {file name: LabRun}. Each notebook that ran without an error is also kept as JupyterLab
-    saved it, with its outputs, in ``lab_executed`` (conftest.py), for the grading tests to hand in."""
+    saved it, with its outputs, in ``lab_executed`` (conftest.py), for the grading tests to hand in. The French
+    edition's ``FRENCH`` runs too, under its own name."""
     kept = tmp_path_factory.mktemp("lab_executed")
     started = time.time()
-    queue = sorted(NOTEBOOKS, key=lambda p: -EXPECTED_S.get(p.stem[:2], 60))
+    queue = sorted([p.name for p in NOTEBOOKS] + [FRENCH], key=lambda n: -EXPECTED_S.get(Path(n).stem[:2], 60))
     lanes: list[tuple | None] = [None] * LANES
     runs: dict[str, LabRun] = {}
     while queue or any(lanes):
         for i, lane in enumerate(lanes):
             if lane is None and queue:
-                name, page = queue.pop(0).name, context.new_page()
+                name, page = queue.pop(0), context.new_page()
                 runs[name], start = LabRun(name), time.monotonic()
                 try:
                     open_and_run_all(page, lab, name)
@@ -360,7 +364,7 @@ def course_runs(lab, lab_dir, context, lab_executed, tmp_path_factory) -> dict[s
                 if over or page.evaluate(_RUN_FINISHED):
                     run.seconds = time.monotonic() - start
                     _finish(page, run)
-                    if run.error is None:  # saved by check_run, right after Run All
+                    if run.error is None and run.name != FRENCH:  # saved by check_run, right after Run All
                         lab_executed[run.name] = Path(shutil.copy(lab_dir / run.name, kept / run.name))
                     run.checks_seconds = time.monotonic() - start - run.seconds
                     if over and run.error is None:
@@ -399,6 +403,23 @@ def test_widget_slider_redraws_its_figure(course_runs, notebook, label, fraction
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def test_the_french_edition_runs_in_jupyterlab_in_french(course_runs, lab_dir):
+    """The French edition's notebook, Run All in JupyterLab: it runs through, its words are French, and so are its
+    checks' verdicts (the kernel finds the edition from the notebook JupyterLab runs); its screenshot is saved."""
+    import nbformat
+
+    from coursekit import i18n
+
+    run = course_runs[FRENCH]
+    assert run.error is None, run.error
+    nb = nbformat.read(lab_dir / FRENCH, as_version=4)
+    assert nb.cells[0].source.startswith("# 01 · Neurones et ReLU")
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    passes = i18n.current(i18n.read_catalog(i18n.messages_catalog_path()))["core:passes"].msgstr
+    assert passes.format(name="relu") in printed and "✓ relu passes all checks." not in printed
+    assert (SCREENSHOTS / "fr.01_neurons_and_relu.png").stat().st_size > 100_000
+
+
 def test_a_broken_cell_fails_with_its_error(lab, lab_dir, context):
     """A fixture notebook (not a course notebook) whose second cell raises: running it the way the course notebooks
     are run fails, and the message carries the cell's error."""
@@ -423,19 +444,22 @@ def test_a_broken_cell_fails_with_its_error(lab, lab_dir, context):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def test_deck_presents_offline(course_runs, lab_dir, context, tmp_path):
-    """Notebook 01's deck, built from the copy JupyterLab ran and saved (so it has the figures), opened from disk
-    with every network request refused: the first slide shows the notebook's title, the slide number shows
-    "1 / total" with the deck's slide count, equations are typeset, and a slide with a figure shows it."""
+@pytest.mark.parametrize("name, heading", [(NOTEBOOKS[0].name, "01 · Neurons and ReLU"),
+                                         (FRENCH, "01 · Neurones et ReLU")], ids=["en", "fr"])
+def test_deck_presents_offline(course_runs, lab_dir, context, tmp_path, name, heading):
+    """Notebook 01's deck, in each edition, built from the copy JupyterLab ran and saved (so it has the figures),
+    opened from disk with every network request refused: the first slide shows the notebook's title, the slide number
+    shows "1 / total" with the deck's slide count, equations are typeset, and a slide with a figure shows it."""
     from coursekit import homework
 
-    first = NOTEBOOKS[0]
-    if course_runs[first.name].error:
-        pytest.fail(f"the notebook did not run:\n{course_runs[first.name].error}", pytrace=False)
+    if course_runs[name].error:
+        pytest.fail(f"the notebook did not run:\n{course_runs[name].error}", pytrace=False)
+    first = ROOT / "notebooks" / name
     out = tmp_path / "slides"
     if set(homework.fetch_deck_libraries(out, verbose=False)) != {lib.trait for lib in homework.DECK_LIBRARIES}:
         pytest.skip("the decks' libraries could not be fetched from the npm registry")
-    deck = homework.write_slides([first], out, executed_dir=lab_dir, verbose=False)[0]
+    deck = homework.write_slides([first], out, executed_dir=(lab_dir / name).parent, verbose=False)[0]
+    shot = name.removesuffix(".ipynb").replace("/", ".")
     total = homework.count_slides(deck.read_text())
     page = context.new_page()
     refused = []
@@ -445,12 +469,12 @@ def test_deck_presents_offline(course_runs, lab_dir, context, tmp_path):
         page.goto(deck.as_uri())
         page.wait_for_selector(".reveal.ready", timeout=30_000)
         title = page.locator(".reveal .slides section.present h1").first
-        assert title.inner_text().strip() == "01 · Neurons and ReLU"
+        assert title.inner_text().strip() == heading
         assert page.locator(".reveal .slide-number").inner_text().replace(" ", "") == f"1/{total}"
         page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && "
                                "document.querySelectorAll('.reveal section.present .MathJax_CHTML').length > 0",
                                timeout=30_000)
-        page.screenshot(path=SCREENSHOTS / f"{first.stem}.slides.png")
+        page.screenshot(path=SCREENSHOTS / f"{shot}.slides.png")
         for _ in range(total):  # to the first slide that shows a figure
             if page.locator(".reveal section.present img").count():
                 break
@@ -458,7 +482,7 @@ def test_deck_presents_offline(course_runs, lab_dir, context, tmp_path):
             page.wait_for_timeout(400)  # the slide transition
         figure = page.locator(".reveal section.present img").first
         assert figure.evaluate("img => img.complete && img.naturalWidth > 0"), "the deck's figure did not load"
-        page.screenshot(path=SCREENSHOTS / f"{first.stem}.slides_figure.png")
+        page.screenshot(path=SCREENSHOTS / f"{shot}.slides_figure.png")
     finally:
         page.close()
     needed = [url for url in refused if any(lib in url.lower() for lib in ("reveal", "jquery", "require", "mathjax"))]

@@ -6,8 +6,10 @@ A real nbgrader course is built in a temporary folder by ``coursekit course``, w
 
 - "solutions" hands in the solution versions: full marks on every auto-graded part, written answers waiting for the
   instructor;
-- "blank" hands in the release versions untouched: 0 everywhere. Its execution is also the test that a student's
-  "run all" goes through: every error comes from the hidden grading line of a check cell, and says "not implemented";
+- "blank" hands in the release versions untouched, in the French edition: 0 everywhere. Its execution is also the
+  test that a student's "run all" goes through, and the French edition's run (the same code as the English, the
+  French words, the checks speaking French): every error comes from the hidden grading line of a check cell, and
+  says, in French, "not implemented";
 - "mistakes" hands in typical mistakes (``SUBMISSION`` in ``test_checks_NN.py``: a wrong answer for some exercises,
   the solution for the others, one written answer): partial marks, exactly the parts it got right.
 
@@ -22,12 +24,13 @@ the cell and the traceback of any error. To execute one notebook cell by cell, `
 """
 
 import csv
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from coursekit import cli, notebooks
+from coursekit import cli, i18n, notebooks
 from nbgrader_course import NOTEBOOKS, STUDENTS, submission_table  # beside this file, as conftest.py imports it
 
 
@@ -94,6 +97,18 @@ def test_solutions_get_every_auto_graded_point_and_wait_for_manual_grading(cours
         assert g["needs manual"] and g["auto"] is None, f"{grade_id} should wait for the instructor: {g}"
 
 
+def _longest_words(key: str) -> str:
+    """The longest run of words without a placeholder in the French edition's message ``key``."""
+    template = i18n.current(i18n.read_catalog(i18n.messages_catalog_path()))[key].msgstr
+    return max(re.split(r"\{[^{}]*\}", template), key=len).strip()
+
+
+def _says(key: str, text: str) -> bool:
+    """Whether ``text`` holds the French edition's message ``key`` (its words around the check's name)."""
+    template = i18n.current(i18n.read_catalog(i18n.messages_catalog_path()))[key].msgstr
+    return all(part.strip() in text for part in template.split("{name}") if part.strip())
+
+
 @pytest.mark.parametrize("number", list(NOTEBOOKS))
 def test_a_blank_submission_scores_zero_and_runs_through(course, number):
     grades = _cell_grades(course, number, "blank")
@@ -105,16 +120,17 @@ def test_a_blank_submission_scores_zero_and_runs_through(course, number):
     for cell, err in _errors(nb):
         assert cell in graded_checks, f"a cell that is not a graded check fails in the blank version: {err}\n" \
                                       f"{cell.source[:300]}"
-        assert "not implemented yet, so this part scores 0" in err, err
+        assert _says("hint:not implemented", err), err
     for cell in graded_checks:
         assert id(cell) in failing, f"a graded check passes a blank answer:\n{cell.source}"
         printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-        assert "is not implemented yet" in printed, "the visible check speaks before the hidden line fails"
+        assert _says("core:not implemented yet", printed), "the visible check speaks (French) before the hidden line"
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
                       if o.output_type == "stream")
     exercises = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
-    assert printed.count("its check yet") >= len(exercises), "the cells after an exercise fall back to the " \
-                                                             "reference, or leave the student's part out, and say so"
+    said = printed.count(_longest_words("core:using the reference")) + printed.count("its check yet")  # 01's own
+    assert said >= len(exercises), "the cells after an exercise fall back to the reference, or leave the student's " \
+                                   "part out, and say so"
 
 
 @pytest.mark.parametrize("number", list(NOTEBOOKS))

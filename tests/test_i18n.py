@@ -2,12 +2,13 @@
 French typography, the glossary."""
 
 import re
+import string
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from coursekit import glossary, i18n, notebooks
+from coursekit import checks, glossary, i18n, notebooks
 from coursekit.environment import notebooks_dir
 from coursekit.homework import LECTURE
 
@@ -84,6 +85,7 @@ def test_the_french_notebook_is_the_english_code_with_the_catalogs_words(name):
 
 
 def _prose(text: str) -> str:
+    text = re.sub(r"\[[^\]]*\]\(https?://[^)]*\)", " ", text)  # a cited title keeps its own spacing
     text = PROTECTED.sub(" ", text)
     for title in TITLES:  # the lecture's titles keep their own punctuation
         text = text.replace(title, " ")
@@ -131,3 +133,53 @@ def test_the_glossary_files_are_current_and_hold_the_terms_students_trip_on():
         assert all(f"]({glossary.FILES[lang].name})" in nb.cells[0].source for nb in
                    (nbformat.read(i18n.edition_dir(lang) / path.name, as_version=4) for path in NOTEBOOKS.values())
                    ), f"every {lang} notebook links to its glossary"
+
+
+def _fields(template: str) -> list:
+    return sorted((name, spec) for _, name, spec, _ in string.Formatter().parse(template) if name is not None)
+
+
+def test_every_check_message_has_a_current_french_translation_with_the_same_placeholders():
+    path = i18n.messages_catalog_path()
+    state = i18n.entries_status(path, checks.messages())
+    assert state.complete, f"{state}; run `coursekit translate` and translate {path}"
+    french = i18n.current(i18n.read_catalog(path))
+    wrong = [key for key, english in checks.messages() if _fields(english) != _fields(french[key].msgstr)]
+    assert not wrong, f"the French of these messages has other placeholders than the English: {wrong}"
+
+
+def test_the_checks_speak_the_language_of_the_edition(monkeypatch, capsys):
+    def relu(x):
+        return x.clamp(max=0)  # the negative part: wrong
+
+    french = i18n.current(i18n.read_catalog(i18n.messages_catalog_path()))
+    monkeypatch.setenv("COURSEKIT_LANG", "fr")
+    with pytest.raises(checks.CheckFailed) as failed:
+        checks.check_relu(relu)
+    hint = checks.check_relu.hints[failed.value.key]
+    assert str(failed.value) == "✗ " + french[f"relu:{failed.value.key}"].msgstr.format(name="relu") != "✗ " + hint
+    checks.check_relu(lambda x: x.clamp(min=0))
+    assert capsys.readouterr().out.strip() == french["core:passes"].msgstr.format(name="relu")
+    monkeypatch.setenv("COURSEKIT_LANG", "en")
+    checks.check_relu(lambda x: x.clamp(min=0))
+    assert capsys.readouterr().out.strip() == "✓ relu passes all checks."
+
+
+def test_the_edition_is_that_of_the_notebook_being_run(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSEKIT_LANG", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert i18n.language() == "en"
+    french = i18n.edition_dir("fr") / NOTEBOOKS["06"].name
+    monkeypatch.setenv("JPY_SESSION_NAME", str(french))  # what jupyter-server tells the kernels JupyterLab starts
+    assert i18n.language() == "fr"
+    monkeypatch.setenv("JPY_SESSION_NAME", str(NOTEBOOKS["06"]))
+    assert i18n.language() == "en"
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    monkeypatch.chdir(french.parent)  # nbgrader runs a notebook in its own folder
+    assert i18n.language() == "fr"
+    monkeypatch.setenv("COURSEKIT_LANG", "en")
+    assert i18n.language() == "en"
+    monkeypatch.setenv("COURSEKIT_LANG", "de")
+    with pytest.raises(ValueError, match="languages are en, fr"):
+        i18n.language()

@@ -9,7 +9,7 @@ them in its ``__all__``: ``neurons`` (01), ``cnn`` (02), ``filters`` (03), ``pix
 from coursekit.checks import cnn, color, filters, gans, neurons, pixelcnn, style
 from coursekit.checks.cnn import *  # noqa: F403
 from coursekit.checks.color import *  # noqa: F403
-from coursekit.checks.core import GENERIC_HINTS, Check, CheckFailed, Trial, working
+from coursekit.checks.core import GENERIC_HINTS, MESSAGES, Check, CheckFailed, Trial, _qualified, working
 from coursekit.checks.filters import *  # noqa: F403
 from coursekit.checks.gans import *  # noqa: F403
 from coursekit.checks.neurons import *  # noqa: F403
@@ -21,5 +21,21 @@ MODULES = (neurons, cnn, filters, pixelcnn, color, style, gans)  # in the order 
 # every exercise's check, in the order of the notebooks
 ALL: tuple[Check, ...] = tuple(getattr(module, name) for module in MODULES for name in module.__all__)
 
-__all__ = ["ALL", "GENERIC_HINTS", "MODULES", "Check", "CheckFailed", "Trial", "working",
+
+
+def messages() -> list[tuple[str, str]]:
+    """Every message template the checks print, (key, English), in the order of the notebooks: what the French
+    edition's catalog translates (``coursekit.i18n.messages_catalog_path``). Keys: "core:…" for ``MESSAGES``,
+    "hint:…" for ``GENERIC_HINTS``, "NAME:KEY" for a check's own hints and "NAME:why:WHAT" for why it forbids a
+    function."""
+    found = [(f"core:{key}", text) for key, text in MESSAGES.items()]
+    found += [(f"hint:{key}", text) for key, text in GENERIC_HINTS.items()]
+    for check in ALL:
+        found += [(f"{check.name}:{key}", text) for key, text in check.hints.items()]
+        found += [(f"{check.name}:why:{_qualified(fn)}", why) for fn, why in check.forbidden.items()]
+        found += [(f"{check.name}:why:{op}", why) for op, why in check.forbidden_ops.items()]
+    return found
+
+
+__all__ = ["ALL", "GENERIC_HINTS", "MESSAGES", "MODULES", "Check", "CheckFailed", "Trial", "messages", "working",
            *(name for module in MODULES for name in module.__all__)]

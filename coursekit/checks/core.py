@@ -34,6 +34,8 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from coursekit import i18n
+
 # Hints every check can give; a check's own hints are added to these (tests feed each one its mistake).
 GENERIC_HINTS = {
     "raised": "{name} raised {error}\n  when called with ({arguments}). Run it by hand on a small input to see where "
@@ -58,6 +60,32 @@ GENERIC_HINTS = {
                 "takes well under a second, so the check stopped it. Look for a loop that never ends (a `while` whose "
                 "condition never changes), or one over far more items than the inputs have.",
 }
+# What every check prints around its hints; like the hints, templates that the French edition translates
+MESSAGES = {
+    "passes": "✓ {name} passes all checks.",
+    "not implemented yet": "… {name} is not implemented yet: replace `raise NotImplementedError()` with your code, "
+                           "then run its cell and this one again.",
+    "using the reference": "Using the reference {reference} in the cells below, because {name} does not pass its "
+                           "check yet.",
+    "note": "note: while checking {name}: {warning}",
+    "argument 1": "its first argument ({what})",
+    "argument 2": "its second argument ({what})",
+    "argument 3": "its third argument ({what})",
+    "argument 4": "its fourth argument ({what})",
+    "argument 5": "its fifth argument ({what})",
+    "argument n": "its argument #{number} ({what})",
+    "keyword argument": "its argument {key} ({what})",
+    "and": "{first} and {second}",
+    "tensor": "tensor of shape {shape}",
+    "operation": "torch's operation {op}",
+}
+
+
+def message(key: str, **values) -> str:
+    """The message ``key`` of ``MESSAGES`` in the running edition's language, filled with ``values``."""
+    return i18n.translate(MESSAGES[key], f"core:{key}").format(**values)
+
+
 # verdicts about what the answer's code did, not about its result: a change to the inputs does not explain them
 _ABOUT_THE_CODE = ("raised", "forbidden", "calls the reference", "too slow")
 TIME_LIMIT_S = 20.0  # a check stops an answer after this long (Unix, in the main thread: where a kernel runs cells)
@@ -109,14 +137,17 @@ def _time_limit(seconds: float):
                 continue
 
 
-def _ordinal(i: int) -> str:
-    return ("first", "second", "third", "fourth", "fifth")[i] if i < 5 else f"#{i + 1}"
+def _argument(i: int, value: Any) -> str:
+    """"its first argument (…)": the i-th positional argument (from 0), described."""
+    if i < 5:
+        return message(f"argument {i + 1}", what=_describe(value))
+    return message("argument n", number=i + 1, what=_describe(value))
 
 
 def _describe(value: Any) -> str:
     """A short description of an argument, for messages: a tensor's shape, else its repr."""
     if torch.is_tensor(value):
-        return f"tensor of shape {tuple(value.shape)}"
+        return message("tensor", shape=tuple(value.shape))
     if isinstance(value, torch.nn.Module):
         return type(value).__name__
     text = repr(value)
@@ -201,10 +232,12 @@ class Trial:
 
     def fail(self, key: str, **values) -> CheckFailed:
         """The ``CheckFailed`` for the hint ``key``, its template filled with ``values`` (raise it)."""
-        template = self.check.hints.get(key, GENERIC_HINTS.get(key))
+        template, where = self.check.hints.get(key), f"{self.check.name}:{key}"
+        if template is None:
+            template, where = GENERIC_HINTS.get(key), f"hint:{key}"
         if template is None:
             raise KeyError(f"{self.check.name} has no hint {key!r}")
-        return CheckFailed("✗ " + template.format(name=self.check.name, **values), key)
+        return CheckFailed("✗ " + i18n.translate(template, where).format(name=self.check.name, **values), key)
 
     def call(self, *args, watch: bool = True, **kwargs):
         """The answer called on ``args``. Its ``NotImplementedError`` means blank; another exception becomes the
@@ -213,9 +246,8 @@ class Trial:
         watched = {**self.check.forbidden, **dict.fromkeys(self.check.references, "")}
         spy = _Watch(watched) if watch and watched else None
         ops = _OpWatch(self.check.forbidden_ops) if watch and self.check.forbidden_ops else contextlib.nullcontext()
-        given = [(f"its {_ordinal(i)} argument ({_describe(a)})", a, a.detach().clone())
-                 for i, a in enumerate(args) if torch.is_tensor(a)]
-        given += [(f"its argument {k} ({_describe(a)})", a, a.detach().clone())
+        given = [(_argument(i, a), a, a.detach().clone()) for i, a in enumerate(args) if torch.is_tensor(a)]
+        given += [(message("keyword argument", key=k, what=_describe(a)), a, a.detach().clone())
                   for k, a in kwargs.items() if torch.is_tensor(a)]
         previous = sys.getprofile()
         if spy is not None:
@@ -241,10 +273,12 @@ class Trial:
             fn = spy.seen[0]
             if fn in self.check.references:
                 raise self.fail("calls the reference", what=_qualified(fn))
-            raise self.fail("forbidden", what=_qualified(fn), why=self.check.forbidden[fn])
+            why = i18n.translate(self.check.forbidden[fn], f"{self.check.name}:why:{_qualified(fn)}")
+            raise self.fail("forbidden", what=_qualified(fn), why=why)
         if isinstance(ops, _OpWatch) and ops.seen:
             op = ops.seen[0]
-            raise self.fail("forbidden", what=f"torch's operation {op}", why=self.check.forbidden_ops[op])
+            why = i18n.translate(self.check.forbidden_ops[op], f"{self.check.name}:why:{op}")
+            raise self.fail("forbidden", what=message("operation", op=op), why=why)
         return out
 
     def expect_tensor(self, out, like: torch.Tensor | tuple[int, ...]) -> None:
@@ -317,27 +351,33 @@ class Check:
                 # a verdict reached on inputs the answer changed is not about the answer's result: say what it did
                 # (hints about a change it made have keys that start with "changed")
                 changed = trial.changed and not err.key.startswith("changed") and err.key not in _ABOUT_THE_CODE
-                result = CheckFailed("✗ " + GENERIC_HINTS["changed its input"].format(
-                    name=self.name, which=" and ".join(trial.changed)), "changed its input") if changed else err
+                result = self._changed_its_input(trial.changed) if changed else err
             except _TimeUp:
                 result = trial.fail("too slow", limit=TIME_LIMIT_S)
             except Exception as err:  # the check's own code could not handle the answer: say so, do not crash
                 result = trial.fail("unexpected", error=f"{type(err).__name__}: {err}")
         for warning in {str(w.message) for w in caught}:
-            print(f"note: while checking {self.name}: {warning}")
+            print(message("note", name=self.name, warning=warning))
         self._last = (answer, result)
         return result
+
+    def _changed_its_input(self, changed: list[str]) -> CheckFailed:
+        """The verdict on an answer that changed its inputs (``changed``: which, as ``_argument`` names them)."""
+        which = changed[0]
+        for more in changed[1:]:
+            which = message("and", first=which, second=more)
+        template = i18n.translate(GENERIC_HINTS["changed its input"], "hint:changed its input")
+        return CheckFailed("✗ " + template.format(name=self.name, which=which), "changed its input")
 
     def __call__(self, answer: Any) -> None:
         """Print "✓ passes", or "not implemented yet" for a blank answer; raise ``CheckFailed`` for a wrong one."""
         result = self.outcome(answer)
         if isinstance(result, _Blank):
-            print(f"… {self.name} is not implemented yet: replace `raise NotImplementedError()` with your code, "
-                  "then run its cell and this one again.")
+            print(message("not implemented yet", name=self.name))
             return
         if result is not None:
             raise result.with_traceback(None)
-        print(f"✓ {self.name} passes all checks.")
+        print(message("passes", name=self.name))
 
     def grade(self, answer: Any) -> None:
         """Return for a right answer; raise ``CheckFailed`` for a blank or wrong one (the graded cell fails)."""
@@ -360,6 +400,5 @@ def working(answer: Callable, reference: Callable, check: Check) -> Callable:
     """
     if check.passes(answer):
         return answer
-    print(f"Using the reference {_qualified(reference)} in the cells below, because {check.name} does not pass its "
-          "check yet.")
+    print(message("using the reference", reference=_qualified(reference), name=check.name))
     return reference
