@@ -3,8 +3,9 @@
 ``Grading`` makes the course with ``coursekit course`` (a subprocess: nothing is printed into the tests' output),
 releases every assignment, hands in the blank (in the French edition) and mistaken submissions and has nbgrader
 execute and grade them, in a thread of its own: tests/conftest.py starts it once the tests that time themselves are
-done, so that nbgrader grades while the other tests run. The same thread then grades each solution the browser tests hand in (``hand_in``: the
-notebook as JupyterLab ran and saved it, graded with ``nbgrader autograde --no-execute``) as soon as it comes.
+done, so that nbgrader grades while the other tests run. The same thread then grades each solution the browser
+tests hand in (``hand_in``: the notebook as JupyterLab ran and saved it, graded with ``nbgrader autograde
+--no-execute``) as soon as it comes.
 ``finish`` has nbgrader execute the solutions that were not handed in (the browser tests did not run), waits for the
 thread and exports the grades.
 Every step's time goes to ``build/grading_times.json``.
