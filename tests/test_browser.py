@@ -46,7 +46,8 @@ if not CHROMIUM:
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-FRENCH = "fr/01_neurons_and_relu.ipynb"  # the French edition's notebook run in JupyterLab too (notebooks/fr/)
+FRENCH = "fr/01_neurons_and_relu.ipynb"  # notebook 01 runs in its French edition (notebooks/fr/), the others in English
+RUNS = [FRENCH if path.name == Path(FRENCH).name else path.name for path in NOTEBOOKS]  # what JupyterLab runs
 SCREENSHOTS = ROOT / "build" / "screenshots"
 NOTEBOOK_TIMEOUT_S = 600  # one notebook, run all: under 90 s alone, 120 s in a lane, more while nbgrader grades
 LANES = 3  # notebooks run at once, each in its own tab and kernel (4 was no faster: the CPU is busy)
@@ -326,7 +327,7 @@ def _finish(page, run: LabRun) -> None:
         screenshot_notebook(page, SCREENSHOTS / f"{stem}.png")
     except sync_api.Error as err:
         run.error = run.error or f"{run.name}: no screenshot ({err})"
-    widget = next((w for w in WIDGETS if w[0] == stem), None)  # the English edition's
+    widget = next((w for w in WIDGETS if w[0] == Path(run.name).stem), None)
     if widget and run.error is None:
         try:
             run.widget = check_widget(page, *widget)
@@ -340,11 +341,12 @@ def _finish(page, run: LabRun) -> None:
 def course_runs(lab, lab_dir, context, lab_executed, tmp_path_factory) -> dict[str, LabRun]:
     """Every course notebook run in JupyterLab, ``LANES`` at a time (the longest first), each in its own tab that is
     closed once it is checked: {file name: LabRun}. Each notebook that ran without an error is also kept as JupyterLab
-    saved it, with its outputs, in ``lab_executed`` (conftest.py), for the grading tests to hand in. The French
-    edition's ``FRENCH`` runs too, under its own name."""
+    saved it, with its outputs, in ``lab_executed`` (conftest.py), for the grading tests to hand in. Notebook 01
+    runs in its French edition (``FRENCH``): the same code, so that its hand-in grades the same; the English 01 runs
+    through in nbgrader's grading."""
     kept = tmp_path_factory.mktemp("lab_executed")
     started = time.time()
-    queue = sorted([p.name for p in NOTEBOOKS] + [FRENCH], key=lambda n: -EXPECTED_S.get(Path(n).stem[:2], 60))
+    queue = sorted(RUNS, key=lambda n: -EXPECTED_S.get(Path(n).stem[:2], 60))
     lanes: list[tuple | None] = [None] * LANES
     runs: dict[str, LabRun] = {}
     while queue or any(lanes):
@@ -364,8 +366,9 @@ def course_runs(lab, lab_dir, context, lab_executed, tmp_path_factory) -> dict[s
                 if over or page.evaluate(_RUN_FINISHED):
                     run.seconds = time.monotonic() - start
                     _finish(page, run)
-                    if run.error is None and run.name != FRENCH:  # saved by check_run, right after Run All
-                        lab_executed[run.name] = Path(shutil.copy(lab_dir / run.name, kept / run.name))
+                    if run.error is None:  # saved by check_run, right after Run All
+                        name = Path(run.name).name
+                        lab_executed[name] = Path(shutil.copy(lab_dir / run.name, kept / name))
                     run.checks_seconds = time.monotonic() - start - run.seconds
                     if over and run.error is None:
                         run.error = f"{run.name}: Run All did not finish within {NOTEBOOK_TIMEOUT_S} s"
@@ -378,19 +381,19 @@ def course_runs(lab, lab_dir, context, lab_executed, tmp_path_factory) -> dict[s
     return runs
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem[:2] for p in NOTEBOOKS])
-def test_notebook_runs_in_jupyterlab(course_runs, path):
+@pytest.mark.parametrize("name", RUNS, ids=[Path(n).stem[:2] for n in RUNS])
+def test_notebook_runs_in_jupyterlab(course_runs, name):
     """Run All in JupyterLab: every code cell runs and none shows an error; the screenshot is saved."""
-    run = course_runs[path.name]
+    run = course_runs[name]
     if run.error:
         pytest.fail(run.error, pytrace=False)
-    assert (SCREENSHOTS / f"{path.stem}.png").is_file()
+    assert (SCREENSHOTS / f"{name.removesuffix('.ipynb').replace('/', '.')}.png").is_file()
 
 
 @pytest.mark.parametrize("notebook, label, fraction", WIDGETS, ids=[w[0][:2] for w in WIDGETS])
 def test_widget_slider_redraws_its_figure(course_runs, notebook, label, fraction):
     """Dragging the notebook's main slider re-runs its function in the kernel, and the figure below it changes."""
-    run = course_runs[f"{notebook}.ipynb"]
+    run = course_runs[next(name for name in RUNS if Path(name).stem == notebook)]
     if run.error:
         pytest.fail(f"the notebook did not run, so its widget was not tried:\n{run.error}", pytrace=False)
     if run.widget_error:
@@ -444,12 +447,13 @@ def test_a_broken_cell_fails_with_its_error(lab, lab_dir, context):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, heading", [(NOTEBOOKS[0].name, "01 · Neurons and ReLU"),
+@pytest.mark.parametrize("name, heading", [(NOTEBOOKS[1].name, "02 · A CNN trained by gradient descent"),
                                          (FRENCH, "01 · Neurones et ReLU")], ids=["en", "fr"])
 def test_deck_presents_offline(course_runs, lab_dir, context, tmp_path, name, heading):
-    """Notebook 01's deck, in each edition, built from the copy JupyterLab ran and saved (so it has the figures),
-    opened from disk with every network request refused: the first slide shows the notebook's title, the slide number
-    shows "1 / total" with the deck's slide count, equations are typeset, and a slide with a figure shows it."""
+    """A deck in each edition (02 in English, 01 in French), built from the copy JupyterLab ran and saved (so it has
+    the figures), opened from disk with every network request refused: the first slide shows the notebook's title,
+    the slide number shows "1 / total" with the deck's slide count, equations are typeset, and a slide with a figure
+    shows it."""
     from coursekit import homework
 
     if course_runs[name].error:

@@ -75,7 +75,7 @@ def test_the_notebook_solution_passes(check, capsys):
 @pytest.mark.parametrize("check", [c for c in ck.checks.ALL if c.reference is not None], ids=lambda c: c.name)
 def test_the_reference_passes_and_calling_it_is_caught(check):
     """Every check with a reference function (spirals_design has none: its answer is a design)."""
-    unwatched = ck.checks.Check(check.name, check._run, check.hints)
+    unwatched = ck.checks.Check(check.name, check._run, check.hints, texts=check.texts)
     unwatched.references = []  # nothing watched: the reference itself is tried
     assert unwatched.passes(check.reference), f"the reference {check.reference} fails its own check"
     with pytest.raises(CheckFailed) as err:

@@ -26,12 +26,13 @@ ALL: tuple[Check, ...] = tuple(getattr(module, name) for module in MODULES for n
 def messages() -> list[tuple[str, str]]:
     """Every message template the checks print, (key, English), in the order of the notebooks: what the French
     edition's catalog translates (``coursekit.i18n.messages_catalog_path``). Keys: "core:…" for ``MESSAGES``,
-    "hint:…" for ``GENERIC_HINTS``, "NAME:KEY" for a check's own hints and "NAME:why:WHAT" for why it forbids a
-    function."""
+    "hint:…" for ``GENERIC_HINTS``, "NAME:KEY" for a check's own hints, "NAME:text:KEY" for the parts of hints it
+    words itself and "NAME:why:WHAT" for why it forbids a function."""
     found = [(f"core:{key}", text) for key, text in MESSAGES.items()]
     found += [(f"hint:{key}", text) for key, text in GENERIC_HINTS.items()]
     for check in ALL:
         found += [(f"{check.name}:{key}", text) for key, text in check.hints.items()]
+        found += [(f"{check.name}:text:{key}", text) for key, text in check.texts.items()]
         found += [(f"{check.name}:why:{_qualified(fn)}", why) for fn, why in check.forbidden.items()]
         found += [(f"{check.name}:why:{op}", why) for op, why in check.forbidden_ops.items()]
     return found

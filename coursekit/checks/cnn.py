@@ -63,7 +63,7 @@ def _check_conv2d(t: Trial) -> None:
     for w, stride, padding in ((w3, 1, 0), (w3, 1, 1), (w3, 2, 1), (w3, 2, 0), (w2, 2, 1)):
         out = t.call(x, w, b, stride, padding)
         expected = F.conv2d(x, w, b, stride=stride, padding=padding)
-        where = f"with a {w.shape[-1]}×{w.shape[-1]} kernel, stride={stride}, padding={padding}"
+        where = t.text("case", k=w.shape[-1], stride=stride, padding=padding)
         if torch.is_tensor(out) and out.shape != expected.shape:
             shapes = {"expected": tuple(expected.shape), "got": tuple(out.shape), "where": where}
             unpadded = F.conv2d(x, w, b, stride=stride)
@@ -98,14 +98,16 @@ def _check_conv2d(t: Trial) -> None:
     expected = F.conv2d(x, w3, None, padding=1)
     t.expect_tensor(out, expected)
     if not torch.allclose(out, expected, atol=1e-4):
-        raise t.fail("differs", where="with bias=None, stride=1, padding=1", error=(out - expected).abs().max().item())
+        raise t.fail("differs", where=t.text("no bias"), error=(out - expected).abs().max().item())
 
 
 check_conv2d = Check("conv2d", _check_conv2d, CONV2D_HINTS, reference=_conv.conv2d,
                      forbidden={_conv.output_size: _COUNT_IT},
                      # every route to torch's convolution: F.conv2d, nn.Conv2d, conv_transpose2d, torch.convolution…
                      forbidden_ops={torch.ops.aten.convolution: _WRITE_IT},
-                     errors={"float size": _is_float_size})
+                     errors={"float size": _is_float_size},
+                     texts={"case": "with a {k}×{k} kernel, stride={stride}, padding={padding}",
+                            "no bias": "with bias=None, stride=1, padding=1"})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 2: cross-entropy

@@ -268,7 +268,7 @@ def _check_annealed_mean(t: Trial) -> None:
             zero = bool((out.permute(0, 2, 3, 1)[underflowed].abs() < 1e-6).all())  # 0 / (0 + ε)
             if nan or zero:
                 top = p.amax(1)[underflowed].max().item()
-                raise t.fail("underflow", what="NaN" if nan else "0 for every colour", t=temperature, q=len(bins),
+                raise t.fail("underflow", what=t.text("nan" if nan else "zero"), t=temperature, q=len(bins),
                              top=top, power=1 / temperature,
                              exponent=int(torch.tensor(top).log10().mul(1 / temperature).floor()))
         mistakes = {
@@ -287,7 +287,7 @@ def _check_annealed_mean(t: Trial) -> None:
 
 
 check_annealed_mean = Check("annealed_mean", _check_annealed_mean, ANNEALED_MEAN_HINTS,
-                            reference=_color.annealed_mean)
+                            reference=_color.annealed_mean, texts={"nan": "NaN", "zero": "0 for every colour"})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 4: the accuracy curve
@@ -348,7 +348,7 @@ def _check_accuracy_curve(t: Trial) -> None:
     some = torch.tensor([0.0, 5, 10, 13, 29, 100])
     for weights, thresholds, case in ((None, _color.THRESHOLDS, "no weights"),
                                       (pixel_weights, _color.THRESHOLDS, "with weights"),
-                                      (None, some, "thresholds 0, 5, 10, 13, 29, 100")):
+                                      (None, some, "other thresholds")):
         out = t.call(ab_hat.clone(), ab.clone(), None if weights is None else weights.clone(), thresholds.clone())
         expected = _color.accuracy_curve(ab_hat, ab, weights, thresholds)
         if isinstance(out, (int, float)) or (torch.is_tensor(out) and out.numel() == 1 and len(thresholds) > 1):
@@ -374,8 +374,10 @@ def _check_accuracy_curve(t: Trial) -> None:
         for key, wrong in mistakes.items():
             if any(torch.allclose(out, one, atol=1e-5) for one in (wrong if isinstance(wrong, list) else [wrong])):
                 raise t.fail(key, top=out.max().item())
-        raise t.fail("differs", case=case, error=(out - expected).abs().max().item())
+        raise t.fail("differs", case=t.text(case), error=(out - expected).abs().max().item())
 
 
 check_accuracy_curve = Check("accuracy_curve", _check_accuracy_curve, ACCURACY_CURVE_HINTS,
-                             reference=_color.accuracy_curve)
+                             reference=_color.accuracy_curve,
+                             texts={"no weights": "no weights", "with weights": "with weights",
+                                    "other thresholds": "thresholds 0, 5, 10, 13, 29, 100"})

@@ -77,6 +77,7 @@ MESSAGES = {
     "keyword argument": "its argument {key} ({what})",
     "and": "{first} and {second}",
     "tensor": "tensor of shape {shape}",
+    "items": "{count} things",
     "operation": "torch's operation {op}",
 }
 
@@ -239,6 +240,11 @@ class Trial:
             raise KeyError(f"{self.check.name} has no hint {key!r}")
         return CheckFailed("✗ " + i18n.translate(template, where).format(name=self.check.name, **values), key)
 
+    def text(self, key: str, **values) -> str:
+        """The check's text ``key`` (a part of a hint that the check words, such as which case failed), in the
+        running edition's language, filled with ``values``."""
+        return i18n.translate(self.check.texts[key], f"{self.check.name}:text:{key}").format(**values)
+
     def call(self, *args, watch: bool = True, **kwargs):
         """The answer called on ``args``. Its ``NotImplementedError`` means blank; another exception becomes the
         "raised" hint about the student's code (not a traceback into coursekit). With ``watch``, a call of the
@@ -303,13 +309,14 @@ class Check:
     may use ``{name}`` and the values given to ``fail``). reference: the course's implementation of the exercise,
     which the answer must not call. forbidden: {function: why} that the answer must not call. errors: {key: function
     of an exception → bool}, for exceptions that a typical mistake raises, told by the hint ``key`` instead of the
-    generic "raised".
+    generic "raised". texts: {key: template} of the parts of hints that the check words itself (which case failed),
+    given by ``trial.text`` in the edition's language.
     """
 
     def __init__(self, name: str, run: Callable[[Trial], None], hints: dict[str, str],
                  reference: Callable | None = None, forbidden: dict[Callable, str] | None = None,
                  errors: dict[str, Callable[[Exception], bool]] | None = None,
-                 forbidden_ops: dict | None = None):
+                 forbidden_ops: dict | None = None, texts: dict[str, str] | None = None):
         unknown = [key for key in errors or {} if key not in hints]
         if unknown:
             raise ValueError(f"errors names hints that {name} does not have: {unknown}")
@@ -320,6 +327,7 @@ class Check:
         self.forbidden = dict(forbidden or {})
         self.forbidden_ops = dict(forbidden_ops or {})
         self.errors = dict(errors or {})
+        self.texts = dict(texts or {})
         # the check's own oracles (functions of its module) count as references too
         module = sys.modules.get(run.__module__)
         oracles = [fn for fn in vars(module).values() if inspect.isfunction(fn) and fn.__module__ == run.__module__

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit import visualize as _visualize
-from coursekit.checks.core import Check, Trial
+from coursekit.checks.core import Check, Trial, message
 from coursekit.conv import grating
 
 __all__ = [  # the checks, exported by coursekit.checks
@@ -196,7 +196,8 @@ def _check_receptive_field(t: Trial) -> None:
         if torch.is_tensor(out):
             out = out.tolist()
         if not isinstance(out, (tuple, list)) or len(out) != 3:
-            raise t.fail("not three", got=repr(out) if not isinstance(out, (tuple, list)) else f"{len(out)} things")
+            raise t.fail("not three", got=repr(out) if not isinstance(out, (tuple, list))
+                         else message("items", count=len(out)))
         try:
             got = tuple(float(v) for v in out)
         except (TypeError, ValueError):
@@ -297,7 +298,7 @@ def _check_top_patches(t: Trial) -> None:
             raise t.fail("returns None")
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise t.fail("not two", got=type(out).__name__ if not isinstance(out, (tuple, list))
-                         else f"{len(out)} things")
+                         else message("items", count=len(out)))
         patches, scores = out
         size = field[0]
         expected_shape = (k, images.shape[1], size, size)
@@ -447,7 +448,7 @@ def _check_maximize_activation(t: Trial) -> None:
         out = t.call(model, **case)
         if not isinstance(out, (tuple, list)) or len(out) != 2:
             raise t.fail("not two", got=type(out).__name__ if not isinstance(out, (tuple, list))
-                         else f"{len(out)} things")
+                         else message("items", count=len(out)))
         image, history = out
         size, steps = case["size"], case["steps"]
         t.expect_tensor(image, (3, size, size))

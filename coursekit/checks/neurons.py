@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from coursekit import neuron as _neuron
-from coursekit.checks.core import Check, Trial
+from coursekit.checks.core import Check, Trial, message
 
 __all__ = [  # the checks, exported by coursekit.checks
     "check_relu", "check_neuron", "check_gradient_through_depth", "check_numerical_gradient", "check_mlp_gradients",
@@ -333,7 +333,7 @@ def _check_mlp_gradients(t: Trial) -> None:
     x, y, weights, biases = _backprop_problem()
     out = t.call(x, y, [w.clone() for w in weights], [b.clone() for b in biases])
     if not isinstance(out, (tuple, list)) or len(out) != 3:
-        got = type(out).__name__ if not isinstance(out, (tuple, list)) else f"{len(out)} things"
+        got = type(out).__name__ if not isinstance(out, (tuple, list)) else message("items", count=len(out))
         raise t.fail("not three", got=got)
     loss, grad_w, grad_b = out
     depth = len(weights)
@@ -443,12 +443,14 @@ def _check_spirals_design(t: Trial) -> None:
         raise t.fail("diverged", lr=lr, loss=result["final loss"])
     if result["test accuracy"] < _neuron.ACCURACY_GOAL:
         if result["train accuracy"] < _neuron.ACCURACY_GOAL:
-            advice = ("It does not even fit its training points: it lacks capacity or training. Each ReLU unit of "
-                      "the first layer adds one straight cut; a spiral arm needs many of them.")
+            advice = t.text("underfits")
         else:
-            advice = "It fits its training points but not new ones: it learned the points rather than the spirals."
+            advice = t.text("overfits")
         raise t.fail("too weak", accuracy=result["test accuracy"], train=result["train accuracy"],
                      goal=_neuron.ACCURACY_GOAL, advice=advice)
 
 
-check_spirals_design = Check("spirals_design", _check_spirals_design, DESIGN_HINTS)
+check_spirals_design = Check("spirals_design", _check_spirals_design, DESIGN_HINTS, texts={
+    "underfits": "It does not even fit its training points: it lacks capacity or training. Each ReLU unit of the "
+                 "first layer adds one straight cut; a spiral arm needs many of them.",
+    "overfits": "It fits its training points but not new ones: it learned the points rather than the spirals."})

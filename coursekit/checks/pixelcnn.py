@@ -50,7 +50,7 @@ def _check_causal_mask(t: Trial) -> None:
                 continue
             other = _pixelcnn.causal_mask(k, "B" if mask_type == "A" else "A")
             c = k // 2
-            where = f"for kernel_size={k}, mask_type={mask_type!r}"
+            where = t.text("case", k=k, mask_type=repr(mask_type))
             if torch.equal(out, other):
                 raise t.fail("swapped", where=where)
             if out[c + 1:].any():
@@ -64,7 +64,8 @@ def _check_causal_mask(t: Trial) -> None:
             raise t.fail("differs", where=where, got=out, expected=expected)
 
 
-check_causal_mask = Check("causal_mask", _check_causal_mask, CAUSAL_MASK_HINTS, reference=_pixelcnn.causal_mask)
+check_causal_mask = Check("causal_mask", _check_causal_mask, CAUSAL_MASK_HINTS, reference=_pixelcnn.causal_mask,
+                          texts={"case": "for kernel_size={k}, mask_type={mask_type}"})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 2: bits per dimension
@@ -240,9 +241,9 @@ def _cases():
     known = none.clone()
     known[:, :, :2] = True  # the two top rows of every image
     known[1, :, 3] = True  # and row 3 of the second image
-    return [("from a blank 5×5 canvas at T = 1", blank, none, 1.0, torch.rand(n, 1, s, s, generator=g)),
-            ("from a blank 5×5 canvas at T = 0.5", blank, none, 0.5, torch.rand(n, 1, s, s, generator=g)),
-            ("completing 5×5 images at T = 2", canvas, known, 2.0, torch.rand(n, 1, s, s, generator=g))]
+    return [("blank", blank, none, 1.0, torch.rand(n, 1, s, s, generator=g)),
+            ("blank", blank, none, 0.5, torch.rand(n, 1, s, s, generator=g)),
+            ("completing", canvas, known, 2.0, torch.rand(n, 1, s, s, generator=g))]
 
 
 def _check_sample_pixels(t: Trial) -> None:
@@ -251,7 +252,8 @@ def _check_sample_pixels(t: Trial) -> None:
     if not _MODEL:
         _MODEL.append(_CountedModel())
     model = _MODEL[0]
-    for where, x, known, temperature, u in _cases():
+    for case, x, known, temperature, u in _cases():
+        where = t.text(case, t=temperature)
         given = {"x": x.clone(), "known": known.clone(), "u": u.clone()}
         before = model.calls
         out = t.call(model, given["x"], given["known"], temperature, given["u"])
@@ -297,4 +299,6 @@ def _check_sample_pixels(t: Trial) -> None:
 
 check_sample_pixels = Check("sample_pixels", _check_sample_pixels, SAMPLE_PIXELS_HINTS,
                             reference=_pixelcnn.sample_pixels,
-                            forbidden={_pixelcnn.sample: _LOOP, _pixelcnn.sample_cached: _LOOP})
+                            forbidden={_pixelcnn.sample: _LOOP, _pixelcnn.sample_cached: _LOOP},
+                            texts={"blank": "from a blank 5×5 canvas at T = {t:g}",
+                                   "completing": "completing 5×5 images at T = {t:g}"})

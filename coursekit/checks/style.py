@@ -243,14 +243,15 @@ def _check_total_variation(t: Trial) -> None:
                     raise t.fail(key)
             for direction in ("vertical", "horizontal"):
                 if _close(got, squared[direction]):
-                    raise t.fail("one direction", direction=direction)
+                    raise t.fail("one direction", direction=t.text(direction))
             if _close(got, squared["channels"]) or _close(got, squared["channels, W"]):
                 raise t.fail("channels")
         raise t.fail("differs", shape=shape, got=got.item(), expected=expected.item())
 
 
 check_total_variation = Check("total_variation", _check_total_variation, TOTAL_VARIATION_HINTS,
-                              reference=_gram.total_variation)
+                              reference=_gram.total_variation,
+                              texts={"vertical": "vertical", "horizontal": "horizontal"})
 
 # ---------------------------------------------------------------------------------------------------------------
 # Exercise 3: the relative content loss
