@@ -29,7 +29,8 @@ from pathlib import Path
 
 import torch
 
-from coursekit import benchmarks, checks, environment, features, glossary, homework, i18n, mirror, notebooks, runtime
+from coursekit import (benchmarks, checks, editions, environment, features, glossary, homework, i18n, mirror, notebooks,
+                       runtime)
 from coursekit.data import photos
 from coursekit.data.gallery import bench, gallery
 from coursekit.data.images import as_rgb
@@ -54,9 +55,9 @@ def _selected(args) -> list[Path]:
     """The notebooks ``args.notebook`` names ("01", a file name, or "all"), in the edition ``args.lang`` names."""
     lang = getattr(args, "lang", "en")
     try:
-        found = notebooks.select(args.notebook, i18n.edition_dir(lang))
+        found = notebooks.select(args.notebook, editions.edition_dir(lang))
     except (notebooks.NotebookNotFound, FileNotFoundError) as err:
-        if lang != "en" and not i18n.edition_dir(lang).is_dir():
+        if lang != "en" and not editions.edition_dir(lang).is_dir():
             raise _UsageError(f"there is no {lang} edition yet; `coursekit translate` writes it") from None
         raise _UsageError(str(err)) from None
     return found
@@ -159,12 +160,12 @@ def _translate(args) -> int:
     incomplete = []
     print(f"{'notebook':<30}{'translated':>11}{'fuzzy':>7}{'missing':>9}{'obsolete':>10}  {args.lang} edition")
     for path in notebooks.available().values():
-        state = i18n.update_catalog(path, args.lang)
+        state = editions.update_catalog(path, args.lang)
         if state.complete:
-            written = f"wrote {i18n.write_edition(path, args.lang).relative_to(PROJECT_ROOT)}"
+            written = f"wrote {editions.write_edition(path, args.lang).relative_to(PROJECT_ROOT)}"
         else:
             incomplete.append(path)
-            written = f"not written: translate {i18n.catalog_path(path, args.lang).relative_to(PROJECT_ROOT)}"
+            written = f"not written: translate {editions.catalog_path(path, args.lang).relative_to(PROJECT_ROOT)}"
         print(f"{path.stem:<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  "
               f"{written}")
     state = i18n.update_entries(i18n.messages_catalog_path(args.lang), checks.messages(),

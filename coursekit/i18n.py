@@ -1,69 +1,45 @@
-"""The French edition: built from the English notebooks and translation catalogs, never edited by hand.
+"""Translation catalogs, and the edition the running code speaks: gettext's way, for the French edition.
 
-The English notebooks in ``notebooks/`` are the one source of code. Their words are translated in gettext catalogs,
-the format translators' tools read (Poedit, Weblate, Lokalize), one per notebook:
+The course's words are translated in gettext catalogs, the format translators' tools read (Poedit, Weblate,
+Lokalize), under ``locale/fr/``: one per notebook (``coursekit.editions``) and ``checks.po`` for the messages
+coursekit prints. An entry is keyed (``msgctxt``: a cell's id, or a check and hint) and holds the English
+(``msgid``) and the French (``msgstr``). ``update_entries`` brings a catalog up to date with its English:
 
-    locale/fr/notebooks/06_style_transfer.po
-
-Each markdown cell is one entry, keyed by the cell's id (``msgctxt``) and holding its English source (``msgid``) and
-its French (``msgstr``). ``update_catalog`` brings a catalog up to date with its notebook:
-
-- a new cell gets an empty entry (missing);
-- a changed cell keeps its French, marked ``fuzzy``, with the English it translated as ``#| msgid`` beside the new
+- a new key gets an empty entry (missing);
+- a changed English keeps its French, marked ``fuzzy``, with the English it translated as ``#| msgid`` beside the new
   one: a translator sees what changed, and the edition does not use it until the mark is removed;
-- a removed cell's entry becomes obsolete (``#~``), kept for a translator to reuse, and used nowhere.
+- a key no longer there becomes obsolete (``#~``), kept for a translator to reuse, and used nowhere.
 
-``translated_notebook`` makes the French notebook: the same cells, ids and metadata, the same code, and each
-markdown cell's current French (``notebooks/fr/``, written by ``coursekit translate``). ``status`` counts what is
-translated, fuzzy, missing and obsolete; the tests insist on a complete, current catalog.
+``entries_status`` counts what is translated, fuzzy, missing and obsolete; the tests insist on complete catalogs.
 
-The messages coursekit prints, the exercise checks' verdicts and hints, are templates translated the same way in
-``locale/fr/checks.po`` (keyed by check and hint, ``coursekit.checks.messages``). ``translate(text, key)`` gives a
-template in the running edition's language, which ``language()`` finds without a line of code in the notebook:
-``COURSEKIT_LANG`` (``coursekit run`` sets it), else the notebook JupyterLab runs, else the notebooks of the working
-folder (nbgrader's).
+The exercise checks' verdicts and hints are templates translated in ``locale/fr/checks.po`` (keyed by check and hint,
+``coursekit.checks.messages``). ``translate(text, key)`` gives a template in the running edition's language, which
+``language()`` finds without a line of code in the notebook: ``COURSEKIT_LANG`` (``coursekit run`` sets it), else the
+notebook JupyterLab runs, else the notebooks of the working folder (nbgrader's). This module is imported by every
+check, so it reads notebooks as JSON and leaves nbformat (a second to import) to ``coursekit.editions``.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import polib
 
-from coursekit.environment import LANG_ENV, PROJECT_ROOT, notebooks_dir, write_atomically
+from coursekit.environment import LANG_ENV, PROJECT_ROOT, write_atomically
 
 LANGUAGES = ("en", "fr")
 LOCALE_DIR = PROJECT_ROOT / "locale"
 PO_WIDTH = 118  # lines of a catalog, as wide as the notebooks' prose
 
 
-def edition_dir(lang: str) -> Path:
-    """Where the notebooks of an edition are: ``notebooks/`` for English, ``notebooks/fr/`` for French."""
-    _check_lang(lang)
-    return notebooks_dir() if lang == "en" else notebooks_dir() / lang
-
-
-def catalog_path(notebook: Path, lang: str = "fr") -> Path:
-    """The catalog of ``notebook`` (an English notebook's path or name) for ``lang``."""
-    _check_lang(lang, english=False)
-    return LOCALE_DIR / lang / "notebooks" / f"{Path(notebook).stem}.po"
-
-
 def _check_lang(lang: str, english: bool = True) -> None:
     allowed = LANGUAGES if english else tuple(x for x in LANGUAGES if x != "en")
     if lang not in allowed:
         raise ValueError(f"the course's languages are {', '.join(allowed)}; got {lang!r}.")
-
-
-def _entries(nb) -> list[tuple[str, str]]:
-    """(cell id, English source) of every markdown cell with words in it, in order."""
-    return [(cell.id, cell.source) for cell in nb.cells if cell.cell_type == "markdown" and cell.source.strip()]
 
 
 def read_catalog(path: Path) -> polib.POFile:
@@ -102,14 +78,6 @@ class Status:
         return self.fuzzy == self.missing == self.obsolete == 0
 
 
-def update_catalog(notebook: Path, lang: str = "fr") -> Status:
-    """Bring ``notebook``'s catalog up to date with its markdown cells (see the module's docstring) and write it.
-    Returns its status."""
-    nb = nbformat.read(notebook, as_version=4)
-    header = f"{Path(notebook).name}: one entry per markdown cell, keyed by the cell's id"
-    return update_entries(catalog_path(notebook, lang), _entries(nb), header)
-
-
 def update_entries(path: Path, entries: list[tuple[str, str]], what: str) -> Status:
     """Bring the catalog at ``path`` up to date with ``entries``, (key, English text): a new key gets an empty entry,
     a changed text keeps its French marked fuzzy with the English it translated, a key no longer there becomes
@@ -139,11 +107,6 @@ def update_entries(path: Path, entries: list[tuple[str, str]], what: str) -> Sta
     return entries_status(path, entries)
 
 
-def status(notebook: Path, lang: str = "fr") -> Status:
-    """The status of ``notebook``'s catalog, without changing it (see ``entries_status``)."""
-    return entries_status(catalog_path(notebook, lang), _entries(nbformat.read(notebook, as_version=4)))
-
-
 def entries_status(path: Path, entries: list[tuple[str, str]]) -> Status:
     """The status of the catalog at ``path`` for ``entries`` (key, English text), without changing it: each entry is
     translated (the same English, French, not fuzzy), fuzzy or missing; obsolete entries are counted too."""
@@ -156,39 +119,6 @@ def entries_status(path: Path, entries: list[tuple[str, str]]) -> Status:
                  else "fuzzy" if entry.fuzzy or entry.msgid != source else "translated")
         counts[state] += 1
     return Status(**counts, obsolete=len(catalog.obsolete_entries()))
-
-
-def translated_notebook(notebook: Path, lang: str = "fr", strict: bool = True):
-    """The ``lang`` edition of ``notebook``: a copy whose markdown cells hold their current translation, every
-    other cell, id and metadata unchanged. ``strict``: raise if a cell has no current translation; otherwise such a
-    cell stays in English."""
-    nb = nbformat.read(notebook, as_version=4)
-    entries = current(read_catalog(catalog_path(notebook, lang)))
-    out = copy.deepcopy(nb)
-    out.metadata["language"] = lang
-    untranslated = []
-    for cell in out.cells:
-        if cell.cell_type != "markdown" or not cell.source.strip():
-            continue
-        entry = entries.get(cell.id)
-        if entry is None or entry.msgid != cell.source or not entry.msgstr or entry.fuzzy:
-            untranslated.append(cell.id)
-            continue
-        cell.source = entry.msgstr
-    if strict and untranslated:
-        raise LookupError(f"{Path(notebook).name}: {len(untranslated)} markdown cells have no current {lang} "
-                          f"translation ({', '.join(untranslated[:5])}{', …' if len(untranslated) > 5 else ''}); "
-                          f"translate them in {catalog_path(notebook, lang)}, then run `coursekit translate`.")
-    return out
-
-
-def write_edition(notebook: Path, lang: str = "fr", strict: bool = True) -> Path:
-    """Write the ``lang`` edition of ``notebook`` into ``edition_dir(lang)``; returns its path."""
-    nb = translated_notebook(notebook, lang, strict)
-    path = edition_dir(lang) / Path(notebook).name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, nbformat.writes(nb) + "\n")
-    return path
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -211,6 +141,12 @@ def notebook_language(path: Path) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=4)
+def _session_language(path: str, stamp: float) -> str | None:
+    """The edition of the notebook JupyterLab runs, read once per version of its file (``stamp``: its mtime)."""
+    return notebook_language(Path(path))
+
+
 @functools.lru_cache(maxsize=16)
 def _folder_language(folder: str) -> str | None:
     """The edition of the notebooks in ``folder`` when they all share one (nbgrader runs a submission in a folder of
@@ -228,7 +164,8 @@ def language() -> str:
         _check_lang(chosen)
         return chosen
     session = os.environ.get("JPY_SESSION_NAME", "")
-    found = notebook_language(Path(session)) if session.endswith(".ipynb") else None
+    found = _session_language(session, os.path.getmtime(session)) if session.endswith(".ipynb") and os.path.isfile(
+        session) else None
     if found in LANGUAGES:
         return found
     found = _folder_language(os.getcwd())

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from coursekit import i18n, notebooks
+from coursekit import editions, notebooks
 
 NOTEBOOKS = notebooks.available()
 STUDENTS = ("solutions", "blank", "mistakes")
@@ -70,7 +70,7 @@ def french_version(release, source: Path):
     """The release notebook in the French edition: the words of ``notebooks/fr/``'s copy of ``source`` in its
     markdown cells (the release's code and answer cells as they are), and the edition in its metadata, where the
     checks find it."""
-    french = nbformat.read(i18n.edition_dir("fr") / source.name, as_version=4)
+    french = nbformat.read(editions.edition_dir("fr") / source.name, as_version=4)
     words = {cell.id: cell.source for cell in french.cells if cell.cell_type == "markdown"}
     for cell in release.cells:
         if cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("solution") and cell.id in words:

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from coursekit import checks, glossary, i18n, notebooks
+from coursekit import checks, editions, glossary, i18n, notebooks
 from coursekit.environment import notebooks_dir
 from coursekit.homework import LECTURE
 
@@ -28,60 +28,60 @@ def _notebook(tmp_path, sources: dict[str, str]):
 
 
 def _translate(path, french: dict[str, str]):
-    catalog = i18n.read_catalog(i18n.catalog_path(path))
+    catalog = i18n.read_catalog(editions.catalog_path(path))
     for entry in catalog:
         if entry.msgctxt in french:
             entry.msgstr, entry.flags = french[entry.msgctxt], []
-    i18n.write_catalog(catalog, i18n.catalog_path(path))
+    i18n.write_catalog(catalog, editions.catalog_path(path))
 
 
 def test_a_changed_cell_keeps_its_french_marked_fuzzy_and_a_removed_one_becomes_obsolete(tmp_path, monkeypatch):
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setattr(editions, "LOCALE_DIR", tmp_path / "locale")
     path = _notebook(tmp_path, {"a": "# Title", "code1": "x = 1  # a comment", "b": "Some prose.", "c": "More."})
-    assert i18n.update_catalog(path) == i18n.Status(translated=0, fuzzy=0, missing=3, obsolete=0)
+    assert editions.update_catalog(path) == i18n.Status(translated=0, fuzzy=0, missing=3, obsolete=0)
     _translate(path, {"a": "# Titre", "b": "De la prose.", "c": "Encore."})
-    assert i18n.update_catalog(path).complete
-    french = i18n.translated_notebook(path)
+    assert editions.update_catalog(path).complete
+    french = editions.translated_notebook(path)
     assert [cell.source for cell in french.cells] == ["# Titre", "x = 1  # a comment", "De la prose.", "Encore."]
     assert [cell.id for cell in french.cells] == ["a", "code1", "b", "c"] and french.metadata["language"] == "fr"
 
     _notebook(tmp_path, {"a": "# Title", "code1": "x = 1  # a comment", "b": "Some changed prose.", "d": "New."})
-    state = i18n.update_catalog(path)
+    state = editions.update_catalog(path)
     assert state == i18n.Status(translated=1, fuzzy=1, missing=1, obsolete=1) and not state.complete
-    catalog = i18n.read_catalog(i18n.catalog_path(path))
+    catalog = i18n.read_catalog(editions.catalog_path(path))
     changed = i18n.current(catalog)["b"]
     assert changed.fuzzy and changed.msgstr == "De la prose." and changed.previous_msgid == "Some prose."
     assert [entry.msgstr for entry in catalog.obsolete_entries()] == ["Encore."]
-    assert "#| msgid \"Some prose.\"" in i18n.catalog_path(path).read_text(), "what a translator sees changed"
+    assert "#| msgid \"Some prose.\"" in editions.catalog_path(path).read_text(), "what a translator sees changed"
     with pytest.raises(LookupError, match="2 markdown cells have no current fr translation"):
-        i18n.translated_notebook(path)
-    assert i18n.translated_notebook(path, strict=False).cells[2].source == "Some changed prose.", "fuzzy is not used"
-    before = i18n.catalog_path(path).read_bytes()
-    i18n.update_catalog(path)
-    assert i18n.catalog_path(path).read_bytes() == before, "an update that changes nothing writes the same bytes"
+        editions.translated_notebook(path)
+    assert editions.translated_notebook(path, strict=False).cells[2].source == "Some changed prose.", "fuzzy: unused"
+    before = editions.catalog_path(path).read_bytes()
+    editions.update_catalog(path)
+    assert editions.catalog_path(path).read_bytes() == before, "an update that changes nothing writes the same bytes"
 
 
 def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError, match="languages are en, fr"):
-        i18n.edition_dir("de")
+        editions.edition_dir("de")
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_every_markdown_cell_has_a_current_french_translation(name):
-    state = i18n.status(NOTEBOOKS[name])
+    state = editions.status(NOTEBOOKS[name])
     assert state.complete, (f"{NOTEBOOKS[name].name}: {state}; run `coursekit translate` and translate "
-                            f"{i18n.catalog_path(NOTEBOOKS[name])}")
+                            f"{editions.catalog_path(NOTEBOOKS[name])}")
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_the_french_notebook_is_the_english_code_with_the_catalogs_words(name):
     english = nbformat.read(NOTEBOOKS[name], as_version=4)
-    french = nbformat.read(i18n.edition_dir("fr") / NOTEBOOKS[name].name, as_version=4)
+    french = nbformat.read(editions.edition_dir("fr") / NOTEBOOKS[name].name, as_version=4)
     assert [(c.id, c.cell_type, c.metadata) for c in french.cells] == [(c.id, c.cell_type, c.metadata)
                                                                       for c in english.cells]
     assert [c.source for c in french.cells if c.cell_type == "code"] == [c.source for c in english.cells
                                                                          if c.cell_type == "code"]
-    assert french == i18n.translated_notebook(NOTEBOOKS[name]), "notebooks/fr/ is stale: run `coursekit translate`"
+    assert french == editions.translated_notebook(NOTEBOOKS[name]), "notebooks/fr/ is stale: run `coursekit translate`"
 
 
 def _prose(text: str) -> str:
@@ -95,7 +95,7 @@ def _prose(text: str) -> str:
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
 def test_the_french_follows_french_typography_and_keeps_the_lectures_titles(name):
     english = nbformat.read(NOTEBOOKS[name], as_version=4)
-    french = i18n.translated_notebook(NOTEBOOKS[name], strict=False)
+    french = editions.translated_notebook(NOTEBOOKS[name], strict=False)
     problems = []
     for en, fr in zip(english.cells, french.cells):
         if fr.cell_type != "markdown" or en.source == fr.source:
@@ -131,7 +131,7 @@ def test_the_glossary_files_are_current_and_hold_the_terms_students_trip_on():
     assert all(fr and en for fr, en in french.items())
     for lang in ("en", "fr"):
         assert all(f"]({glossary.FILES[lang].name})" in nb.cells[0].source for nb in
-                   (nbformat.read(i18n.edition_dir(lang) / path.name, as_version=4) for path in NOTEBOOKS.values())
+                   (nbformat.read(editions.edition_dir(lang) / path.name, as_version=4) for path in NOTEBOOKS.values())
                    ), f"every {lang} notebook links to its glossary"
 
 
@@ -170,7 +170,7 @@ def test_the_edition_is_that_of_the_notebook_being_run(tmp_path, monkeypatch):
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     monkeypatch.chdir(tmp_path)
     assert i18n.language() == "en"
-    french = i18n.edition_dir("fr") / NOTEBOOKS["06"].name
+    french = editions.edition_dir("fr") / NOTEBOOKS["06"].name
     monkeypatch.setenv("JPY_SESSION_NAME", str(french))  # what jupyter-server tells the kernels JupyterLab starts
     assert i18n.language() == "fr"
     monkeypatch.setenv("JPY_SESSION_NAME", str(NOTEBOOKS["06"]))
