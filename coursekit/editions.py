@@ -17,27 +17,24 @@ from pathlib import Path
 import nbformat
 
 from coursekit.environment import notebooks_dir, write_atomically
-from coursekit.i18n import LOCALE_DIR, Status, _check_lang, current, entries_status, read_catalog, update_entries
+from coursekit.i18n import LOCALE_DIR, Status, check_language, current, entries_status, read_catalog, update_entries
 
 
 def edition_dir(lang: str) -> Path:
     """Where the notebooks of an edition are: ``notebooks/`` for English, ``notebooks/fr/`` for French."""
-    _check_lang(lang)
+    check_language(lang)
     return notebooks_dir() if lang == "en" else notebooks_dir() / lang
-
 
 
 def catalog_path(notebook: Path, lang: str = "fr") -> Path:
     """The catalog of ``notebook`` (an English notebook's path or name) for ``lang``."""
-    _check_lang(lang, english=False)
+    check_language(lang, english=False)
     return LOCALE_DIR / lang / "notebooks" / f"{Path(notebook).stem}.po"
-
 
 
 def _entries(nb) -> list[tuple[str, str]]:
     """(cell id, English source) of every markdown cell with words in it, in order."""
     return [(cell.id, cell.source) for cell in nb.cells if cell.cell_type == "markdown" and cell.source.strip()]
-
 
 
 def update_catalog(notebook: Path, lang: str = "fr") -> Status:
@@ -48,11 +45,9 @@ def update_catalog(notebook: Path, lang: str = "fr") -> Status:
     return update_entries(catalog_path(notebook, lang), _entries(nb), header)
 
 
-
 def status(notebook: Path, lang: str = "fr") -> Status:
     """The status of ``notebook``'s catalog, without changing it (see ``entries_status``)."""
     return entries_status(catalog_path(notebook, lang), _entries(nbformat.read(notebook, as_version=4)))
-
 
 
 def translated_notebook(notebook: Path, lang: str = "fr", strict: bool = True):
@@ -79,7 +74,6 @@ def translated_notebook(notebook: Path, lang: str = "fr", strict: bool = True):
     return out
 
 
-
 def write_edition(notebook: Path, lang: str = "fr", strict: bool = True) -> Path:
     """Write the ``lang`` edition of ``notebook`` into ``edition_dir(lang)``; returns its path."""
     nb = translated_notebook(notebook, lang, strict)
@@ -87,5 +81,3 @@ def write_edition(notebook: Path, lang: str = "fr", strict: bool = True) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, nbformat.writes(nb) + "\n")
     return path
-
-

@@ -36,7 +36,8 @@ LOCALE_DIR = PROJECT_ROOT / "locale"
 PO_WIDTH = 118  # lines of a catalog, as wide as the notebooks' prose
 
 
-def _check_lang(lang: str, english: bool = True) -> None:
+def check_language(lang: str, english: bool = True) -> None:
+    """Refuse a language the course does not have (``english=False``: one with a translation, not English)."""
     allowed = LANGUAGES if english else tuple(x for x in LANGUAGES if x != "en")
     if lang not in allowed:
         raise ValueError(f"the course's languages are {', '.join(allowed)}; got {lang!r}.")
@@ -127,7 +128,7 @@ def entries_status(path: Path, entries: list[tuple[str, str]]) -> Status:
 
 def messages_catalog_path(lang: str = "fr") -> Path:
     """The catalog of the messages coursekit prints (the exercise checks' verdicts and hints)."""
-    _check_lang(lang, english=False)
+    check_language(lang, english=False)
     return LOCALE_DIR / lang / "checks.po"
 
 
@@ -161,7 +162,7 @@ def language() -> str:
     else that of the notebooks in the working folder, when they agree; else English."""
     chosen = os.environ.get(LANG_ENV, "").strip()
     if chosen:
-        _check_lang(chosen)
+        check_language(chosen)
         return chosen
     session = os.environ.get("JPY_SESSION_NAME", "")
     found = _session_language(session, os.path.getmtime(session)) if session.endswith(".ipynb") and os.path.isfile(
