@@ -183,3 +183,16 @@ def test_the_edition_is_that_of_the_notebook_being_run(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSEKIT_LANG", "de")
     with pytest.raises(ValueError, match="languages are en, fr"):
         i18n.language()
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_the_french_duration_counts_the_french_words(name):
+    """The French introduction states the French edition's own word count (French runs longer than English), within
+    10%, as the English one does its own (tests/test_homework.py)."""
+    from coursekit.grading import lab_facts
+
+    french = editions.edition_dir("fr") / NOTEBOOKS[name].name
+    intro = nbformat.read(french, as_version=4).cells[0].source
+    stated = int(re.search(r"\*\*Durée prévue\.\*\*.*?([\d\u00a0 ]+) mots", intro, re.S).group(1).replace("\u00a0", ""))
+    counted = lab_facts(french)["words"]
+    assert abs(stated - counted) <= 0.1 * counted, (name, stated, counted)
