@@ -63,10 +63,10 @@ def _selected(args) -> list[Path]:
     return found
 
 
-def _out(args, name: str = "out") -> Path:
+def _out(args) -> Path:
     """The output folder of ``args``: with --lang fr, its fr/ subfolder, so that the editions never overwrite each
     other."""
-    out = Path(getattr(args, name))
+    out = Path(args.out)
     return out if getattr(args, "lang", "en") == "en" else out / args.lang
 
 
@@ -157,6 +157,9 @@ def _build(args) -> int:
 def _translate(args) -> int:
     """Bring the catalogs up to date with the English notebooks, write the glossaries, and write the edition's
     notebooks whose catalogs are complete."""
+    def row(what: str, state: i18n.Status, outcome: str) -> None:
+        print(f"{what:<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  {outcome}")
+
     incomplete = []
     print(f"{'notebook':<30}{'translated':>11}{'fuzzy':>7}{'missing':>9}{'obsolete':>10}  {args.lang} edition")
     for path in notebooks.available().values():
@@ -166,14 +169,12 @@ def _translate(args) -> int:
         else:
             incomplete.append(path)
             written = f"not written: translate {editions.catalog_path(path, args.lang).relative_to(PROJECT_ROOT)}"
-        print(f"{path.stem:<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  "
-              f"{written}")
-    state = i18n.update_entries(i18n.messages_catalog_path(args.lang), checks.messages(),
-                                "the messages of coursekit's exercise checks")
-    print(f"{'the checks messages':<30}{state.translated:>11}{state.fuzzy:>7}{state.missing:>9}{state.obsolete:>10}  "
-          f"{i18n.messages_catalog_path(args.lang).relative_to(PROJECT_ROOT)}")
+        row(path.stem, state, written)
+    messages = i18n.messages_catalog_path(args.lang)
+    state = i18n.update_entries(messages, checks.messages(), "the messages of coursekit's exercise checks")
+    row("the checks messages", state, str(messages.relative_to(PROJECT_ROOT)))
     if not state.complete:
-        incomplete.append(i18n.messages_catalog_path(args.lang))
+        incomplete.append(messages)
     for path in glossary.write(environment.notebooks_dir()):
         print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     if incomplete:
