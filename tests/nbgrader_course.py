@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 
 from coursekit import editions, notebooks
+from coursekit.environment import LANG_ENV
 
 NOTEBOOKS = notebooks.available()
 STUDENTS = ("solutions", "blank", "mistakes")
@@ -37,6 +38,10 @@ WORKERS = 3  # notebooks released or graded at once, each kernel's torch on one 
 LONGEST_FIRST = ["07", "05", "04", "02", "06", "03", "01"]
 ORDER = sorted(NOTEBOOKS, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else -1)
 TIMES = Path(__file__).resolve().parents[1] / "build" / "grading_times.json"
+# the environment as the test run began: nbgrader runs in a thread beside the other tests, whose monkeypatched
+# variables (an edition chosen by COURSEKIT_LANG, a cache folder) must not reach its kernels. The edition of each
+# submission is the one in its notebook's metadata, as in a class.
+_ENVIRON = {name: value for name, value in os.environ.items() if name != LANG_ENV}
 
 
 def submission_table(number: str) -> dict:
@@ -51,8 +56,8 @@ def _command(args: list[str], cwd: Path, timeout: int, running: set) -> tuple[in
     """Run ``args`` in ``cwd``; (exit status, its output). While it runs it is in ``running``, so that it can be
     stopped when the test run ends first."""
     # nbgrader runs `alembic` from the environment's bin folder: on the PATH even when the venv is not activated
-    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
-    env = {**os.environ, "PATH": path, "COURSEKIT_FAST": os.environ.get("COURSEKIT_FAST", "1"), "OMP_NUM_THREADS": "1"}
+    path = os.pathsep.join([os.path.dirname(sys.executable), _ENVIRON.get("PATH", "")])
+    env = {**_ENVIRON, "PATH": path, "COURSEKIT_FAST": _ENVIRON.get("COURSEKIT_FAST", "1"), "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     running.add(process)
     try:
