@@ -175,6 +175,10 @@ def _translate(args) -> int:
     row("the checks messages", state, str(messages.relative_to(PROJECT_ROOT)))
     if not state.complete:
         incomplete.append(messages)
+    state = editions.update_library_catalog(args.lang)
+    row("coursekit's figures", state, str(i18n.library_catalog_path(args.lang).relative_to(PROJECT_ROOT)))
+    if not state.complete:
+        incomplete.append(i18n.library_catalog_path(args.lang))
     for path in glossary.write(environment.notebooks_dir()):
         print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     if incomplete:

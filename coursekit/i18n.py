@@ -17,13 +17,20 @@ The exercise checks' verdicts and hints are templates translated in ``locale/fr/
 ``language()`` finds without a line of code in the notebook: ``COURSEKIT_LANG`` (``coursekit run`` sets it), else the
 notebook JupyterLab runs, else the notebooks of the working folder (nbgrader's). This module is imported by every
 check, so it reads notebooks as JSON and leaves nbformat (a second to import) to ``coursekit.editions``.
+
+What the notebooks' code prints and draws is translated where it is shown (``speak_edition``, ``ShownWords``): the
+code stays the same in both editions.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
+import io
 import json
 import os
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,3 +196,255 @@ def translate(text: str, key: str) -> str:
     path = messages_catalog_path(lang)
     stamp = path.stat().st_mtime if path.is_file() else 0.0
     return _messages(lang, stamp).get((key, text), text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What the notebooks' code cells show (the lines they print, the words of their figures), in the edition's language
+# ---------------------------------------------------------------------------------------------------------------
+#
+# The code is the same in both editions, so its strings are translated where they are shown, not in the code. Each
+# notebook's catalog holds the string literals its code cells show (``coursekit.editions.shown_strings``), written
+# as in the code: ``f"✓ {name}: Gram loss {history[0]:.3g}"`` and its French, with the same placeholders. Each line
+# of such a literal becomes a pattern (its text, each placeholder any text); a line printed or drawn that the
+# pattern matches is rewritten with the French words around the same values. ``speak_edition`` (``ck.setup``
+# calls it) puts the translation on the kernel's standard output and on every text of matplotlib's as it is set.
+
+def literal_parts(literal: str) -> list:
+    """The parts of one string literal written as in code: its text (str) and its placeholders (a 1-tuple holding
+    the expression of an f-string's ``{expression:spec}``), in order. SyntaxError if ``literal`` is not one."""
+    node = ast.parse(f"({literal}\n)", mode="eval").body
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if not isinstance(node, ast.JoinedStr):
+        raise SyntaxError(f"not one string literal: {literal!r}")
+    return [part.value if isinstance(part, ast.Constant) else (ast.unparse(part.value),) for part in node.values]
+
+
+def _lines(parts: list) -> list[list]:
+    """``literal_parts`` cut into lines: a list of parts per line."""
+    lines, line = [], []
+    for part in parts:
+        pieces = part.split("\n") if isinstance(part, str) else [part]
+        for k, piece in enumerate(pieces):
+            if k:
+                lines.append(line)
+                line = []
+            if piece != "":
+                line.append(piece)
+    return [*lines, line]
+
+
+def _letters(text: str) -> int:
+    return len(re.findall(r"[^\W\d_]", text))
+
+
+def _inside_word(text: str, at: int) -> bool:
+    """Whether ``at`` cuts a word of ``text`` in two."""
+    return 0 < at < len(text) and text[at - 1].isalnum() and text[at].isalnum()
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of a shown literal: its English parts, its French parts (each placeholder the index of the English
+    one whose value it takes), its letters (the more, the more specific) and its rank (0: the running notebook's,
+    1: another notebook's, 2: coursekit's own)."""
+
+    english: tuple
+    french: tuple
+    words: int
+    rank: int
+
+    def pattern(self, edges: str) -> re.Pattern:
+        """The English as a regular expression, each placeholder a group: any text between words; at either end
+        ``edges`` (``(.*?)`` for a whole line, ``(\\S+)`` for a value inside a longer line), in word boundaries."""
+        last = len(self.english) - 1
+        body = "".join(re.escape(part) if isinstance(part, str) else "(.*?)" if 0 < k < last else edges
+                       for k, part in enumerate(self.english))
+        if edges != "(.*?)":  # found inside a longer line: not inside a word
+            body = ("(?<!\\w)" if re.match(r"\w", body) else "") + body + ("(?!\\w)" if re.search(r"\w$", body) else "")
+        return re.compile(body)
+
+    @property
+    def placeholders(self) -> int:
+        return sum(isinstance(part, tuple) for part in self.english)
+
+
+def _line_table(english: str, french: str, rank: int = 1) -> list[_Line]:
+    """The lines of one catalog entry; none when its lines or placeholders do not correspond."""
+    en_lines, fr_lines = _lines(literal_parts(english)), _lines(literal_parts(french))
+    if len(en_lines) != len(fr_lines):
+        return []
+    table = []
+    for en, fr in zip(en_lines, fr_lines):
+        slots = [part[0] for part in en if isinstance(part, tuple)]
+        letters = sum(_letters(part) for part in en if isinstance(part, str))
+        if letters < 2 or any(isinstance(p, tuple) and p[0] not in slots for p in fr):
+            continue
+        table.append(_Line(tuple(en), tuple(part if isinstance(part, str) else (slots.index(part[0]),) for part in fr),
+                           letters, rank))
+    return table
+
+
+def _key(line: _Line) -> str:
+    """The longest piece of words of ``line``'s English: any text it matches holds it."""
+    return max((part for part in line.english if isinstance(part, str)), key=len, default="")
+
+
+class ShownWords:
+    """The translations of the shown literals of the notebooks and of coursekit for one language, ``translate(text)``:
+    a line a literal matches whole (or begins with, a print's other values after it) is shown in French with the
+    same values; inside any line, a literal of several words, or one whose placeholders lie between words, is too;
+    a value that is itself a shown literal (a name from a table of the notebook) is translated as well. The same
+    English in two places takes the running notebook's French first."""
+
+    def __init__(self, pairs: list[tuple[str, str]] | list[tuple[str, str, int]]):
+        lines = [line for english, french, *rank in pairs for line in _line_table(english, french, *rank)]
+        lines.sort(key=lambda line: (-line.words, line.rank))
+        # (line, its English as a whole line, as a line's beginning when it ends in words, a piece of text that any
+        # line it matches holds: a cheap test before the regular expressions)
+        self.lines = [(line, whole, None if isinstance(line.english[-1], tuple) else whole, _key(line))
+                      for line, whole in ((line, line.pattern("(.*?)")) for line in lines)]
+        self.inside = [(line, line.pattern(r"(\S+)"), _key(line)) for line in lines  # several words, or placeholders
+                       if (line.placeholders == 0 and " " in "".join(line.english).strip())  # between words
+                       or (line.placeholders > 0 and line.words >= 6)]
+        self.names: dict[str, str] = {}
+        for line in lines:
+            if line.placeholders == 0:
+                self.names.setdefault(line.english[0] if line.english else "", "".join(line.french))
+
+    def _render(self, line: _Line, match: re.Match) -> str:
+        return "".join(part if isinstance(part, str) else self._value(match.group(part[0] + 1)) for part in line.french)
+
+    def _value(self, value: str) -> str:
+        """A placeholder's value: in French when it is itself a shown literal (a name from a table of the notebook;
+        its padding kept), else with the shown literals inside it in French."""
+        name = value.strip()
+        return value.replace(name, self.names[name]) if name in self.names else self._inside(value)
+
+    def _inside(self, text: str) -> str:
+        for line, pattern, key in self.inside:
+            if key in text:
+                text = pattern.sub(lambda match, line=line: self._render(line, match), text)
+        return text
+
+    def _line(self, text: str) -> str:
+        """One line: the literal that matches it whole or begins it and explains the most of its words (its own
+        letters and those of the names in its values; a whole line first, then the running notebook's), in French,
+        then the literals inside the rest."""
+        if _letters(text) < 2:
+            return text
+        best = None
+        for line, whole, head, key in self.lines:
+            if key not in text:
+                continue
+            match = whole.fullmatch(text)
+            if match is None and head is not None:
+                match = head.match(text)
+                match = None if match is None or _inside_word(text, match.end()) else match
+            if match is None:
+                continue
+            named = sum(_letters(value) for value in match.groups() if value.strip() in self.names)
+            score = (line.words + named, match.end() == len(text), -line.rank)
+            if best is None or score > best[0]:
+                best = score, line, match
+        if best is None:
+            return self._inside(text)
+        _, line, match = best
+        return self._render(line, match) + self._inside(text[match.end():])
+
+    def translate(self, text: str) -> str:
+        """``text`` (printed or drawn, any number of lines), each line in French where shown literals match it."""
+        return "\n".join(self._line(line) for line in text.split("\n"))
+
+
+def _code_key(key: str) -> bool:
+    return ":" in key  # a shown literal (cell id:place, or plot:place); a markdown cell's key is its id
+
+
+def library_catalog_path(lang: str = "fr") -> Path:
+    """The catalog of the words coursekit's own figures show (``coursekit.plot``'s titles and labels)."""
+    check_language(lang, english=False)
+    return LOCALE_DIR / lang / "coursekit.po"
+
+
+@functools.lru_cache(maxsize=8)
+def _shown_words(lang: str, stamps: tuple) -> ShownWords:
+    pairs = []
+    for path, _, rank in stamps:
+        pairs += [(entry.msgid, entry.msgstr, rank) for entry in read_catalog(Path(path))
+                  if _code_key(entry.msgctxt or "") and entry.msgstr and not entry.fuzzy and not entry.obsolete]
+    return ShownWords(pairs)
+
+
+def shown_words(lang: str, notebook: str | None = None) -> ShownWords:
+    """The shown literals of every notebook's catalog and of coursekit's for ``lang``, ``notebook``'s (a notebook's
+    name, e.g. ``01_neurons_and_relu``) first; read once per version of the catalogs."""
+    check_language(lang, english=False)
+    paths = sorted((LOCALE_DIR / lang / "notebooks").glob("*.po")) + [library_catalog_path(lang)]
+    ranks = [0 if path.stem == notebook else 2 if path == library_catalog_path(lang) else 1 for path in paths]
+    return _shown_words(lang, tuple((str(path), path.stat().st_mtime, rank) for path, rank in zip(paths, ranks)
+                                    if path.is_file()))
+
+
+def running_notebook() -> str | None:
+    """The name of the notebook this kernel runs, when it is known: JupyterLab's session (``JPY_SESSION_NAME``,
+    which ``coursekit run`` sets too), else the one notebook of the working folder (nbgrader's); None otherwise."""
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    if session.endswith(".ipynb"):
+        return Path(session).stem
+    found = list(Path.cwd().glob("*.ipynb"))
+    return found[0].stem if len(found) == 1 else None
+
+
+class _TranslatedStream(io.TextIOBase):
+    """A text stream that writes each finished line through ``translate`` into ``stream``; the rest of a line waits
+    for its end or for a flush. A carriage return (a progress bar redrawn in place) is written through at once."""
+
+    def __init__(self, stream, translate):
+        self.stream, self._translate, self._pending = stream, translate, ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\r" in self._pending:
+            self.stream.write(self._pending)
+            self._pending = ""
+        elif "\n" in self._pending:
+            done, self._pending = self._pending.rsplit("\n", 1)
+            self.stream.write(self._translate(done) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.stream.write(self._translate(self._pending))
+            self._pending = ""
+        self.stream.flush()
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def speak_edition() -> str:
+    """Show what the notebook's code prints and draws in the running edition's language (``language()``): its
+    standard output translated line by line, and each of matplotlib's texts as it is set (before any layout, so that
+    a figure is laid out for its French words). Nothing changes in English. Returns the language."""
+    lang = language()
+    if lang == "en":
+        return lang
+    notebook = running_notebook()
+    shown_words(lang, notebook)  # read now: a catalog that cannot be read fails here, not in a print
+
+    def translate_current(text: str) -> str:  # the catalogs as they are when a line is shown
+        return shown_words(lang, notebook).translate(text)
+
+    if not isinstance(sys.stdout, _TranslatedStream):
+        sys.stdout = _TranslatedStream(sys.stdout, translate_current)
+    import matplotlib.text
+
+    set_text = matplotlib.text.Text.set_text
+    if not getattr(set_text, "translates", False):
+        def translated_set_text(text, s):  # every word of a figure: titles, labels, legends, a bar chart's names
+            return set_text(text, s if s is None else translate_current(str(s)))
+
+        translated_set_text.translates = True
+        matplotlib.text.Text.set_text = translated_set_text
+    return lang

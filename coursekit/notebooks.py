@@ -219,7 +219,7 @@ def execute(path: Path, out_dir: Path, fast: bool, html: bool = True, timeout: i
     start = time.perf_counter()
     edition = nb.metadata.get("language", "en")  # the checks speak the notebook's language
     with (_environment(**{FAST_ENV: "1" if fast else "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-                          LANG_ENV: edition}),
+                          LANG_ENV: edition, "JPY_SESSION_NAME": str(path.resolve())}),  # as jupyter-server names it
           log.open("w") as kernel_stderr):
         try:
             error = run_cells(nb, path.parent, timeout=timeout, stderr=kernel_stderr)

@@ -53,7 +53,7 @@ def decision_boundary(ax, model, x: torch.Tensor, y: torch.Tensor, extent: float
     return im
 
 
-def history(ax, values, label: str, xlabel: str = "step", logy: bool = False, **kwargs):
+def history(ax, values, label: str, xlabel: str = "training step", logy: bool = False, **kwargs):
     """Plot a curve of ``values`` (a list of numbers, one per step) with labels; returns the line."""
     (line,) = ax.plot(np.arange(len(values)), values, label=label, **kwargs)
     ax.set_xlabel(xlabel)
@@ -144,7 +144,7 @@ class LivePlot:
         for ax, key, colour in ((self.ax_loss, "loss", "k"), (self.ax_acc, "accuracy", "tab:green")):
             ax.clear()
             ax.plot(history["step"], history[key], color=colour)
-            ax.set(xlabel="step", title=f"{key}: {history[key][-1]:.3f}")
+            ax.set(xlabel="training step", title=f"{key}: {history[key][-1]:.3f}")
             ax.grid(alpha=0.3)
         self.ax_acc.set_ylim(0, 1.02)
         self.figure.tight_layout()

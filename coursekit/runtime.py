@@ -30,6 +30,7 @@ from IPython.display import Code, display
 from tqdm.auto import tqdm
 
 from coursekit.environment import FAST_ENV, PROJECT_ROOT, is_fast, package_version
+from coursekit.i18n import speak_edition
 
 
 def device(name: str | None = None) -> torch.device:
@@ -81,7 +82,9 @@ def seed_everything(seed: int) -> int:
 
 
 def setup(seed: int = 0) -> torch.device:
-    """The first code cell of every notebook: seed everything, pick the device, print both and the mode once."""
+    """The first code cell of every notebook: seed everything, pick the device, print both and the mode once; in the
+    French edition, what the notebook prints and draws is shown in French from here on (``speak_edition``)."""
+    speak_edition()
     seed_everything(seed)
     dev = device()
     if dev.type == "cuda":

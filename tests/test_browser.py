@@ -408,7 +408,8 @@ def test_widget_slider_redraws_its_figure(course_runs, notebook, label, fraction
 
 def test_the_french_edition_runs_in_jupyterlab_in_french(course_runs, lab_dir):
     """The French edition's notebook, Run All in JupyterLab: it runs through, its words are French, and so are its
-    checks' verdicts (the kernel finds the edition from the notebook JupyterLab runs); its screenshot is saved."""
+    checks' verdicts and the lines its code prints (the kernel finds the edition from the notebook JupyterLab runs);
+    its screenshot is saved."""
     import nbformat
 
     from coursekit import i18n
@@ -420,6 +421,8 @@ def test_the_french_edition_runs_in_jupyterlab_in_french(course_runs, lab_dir):
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     passes = i18n.current(i18n.read_catalog(i18n.messages_catalog_path()))["core:passes"].msgstr
     assert passes.format(name="relu") in printed and "✓ relu passes all checks." not in printed
+    dense = "✓ dense equals the hand-written sum and torch.nn.functional.linear"  # a line the notebook's code prints
+    assert i18n.shown_words("fr").translate(dense) in printed and dense not in printed
     assert (SCREENSHOTS / "fr.01_neurons_and_relu.png").stat().st_size > 100_000
 
 

@@ -67,10 +67,15 @@ def test_an_unknown_language_is_refused():
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_every_markdown_cell_has_a_current_french_translation(name):
+def test_every_markdown_cell_and_shown_literal_has_a_current_french_translation(name):
     state = editions.status(NOTEBOOKS[name])
     assert state.complete, (f"{NOTEBOOKS[name].name}: {state}; run `coursekit translate` and translate "
                             f"{editions.catalog_path(NOTEBOOKS[name])}")
+
+
+def test_every_word_coursekits_figures_show_has_a_current_french_translation():
+    state = editions.library_status()
+    assert state.complete, f"{state}; run `coursekit translate` and translate {i18n.library_catalog_path()}"
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
@@ -133,6 +138,99 @@ def test_the_glossary_files_are_current_and_hold_the_terms_students_trip_on():
         assert all(f"]({glossary.FILES[lang].name})" in nb.cells[0].source for nb in
                    (nbformat.read(editions.edition_dir(lang) / path.name, as_version=4) for path in NOTEBOOKS.values())
                    ), f"every {lang} notebook links to its glossary"
+
+
+SHOWN = '''\
+%matplotlib inline
+def helper(x):
+    """A docstring: code, not shown."""
+    return x
+labels = {"too small": 0.01, "fastest": 0.2, "conv1": 3}
+fig, ax = plt.subplots()
+ax.imshow(image, cmap="gray")
+ax.set_title(f"step {step}: loss {loss:.2f}")
+ax.set_xlabel("learning rate η")
+ax.plot(x, label="training")
+print("✓ the loss falls:", {k: round(v, 2) for k, v in labels.items()})
+assert loss < 1, f"the loss is {loss}"
+value = scores["held-out fonts"]
+'''
+
+
+def test_the_shown_literals_are_those_printed_or_drawn_and_not_code():
+    assert editions.shown_strings(SHOWN) == ['"too small"', '"fastest"', 'f"step {step}: loss {loss:.2f}"',
+                                             '"learning rate η"', '"training"', '"✓ the loss falls:"']
+
+
+def test_what_the_code_shows_is_translated_line_by_line_with_its_values():
+    words = i18n.ShownWords([('f"step {step}: loss {loss:.2f}"', 'f"pas {step}\u00a0: perte {loss:.2f}"'),
+                             (r'f"{name}\nH = {h:.2f} after {n} steps"', r'f"{name}\nH = {h:.2f} après {n} pas"'),
+                             ('"✓ the loss falls:"', '"✓ la perte descend\u00a0:"'),
+                             ('"steps on"', '"pas sur"'), ('"made by:"', '"produit par\u00a0:"'),
+                             ('"too small"', '"trop petit"')])
+    assert words.translate("step 12: loss 0.25") == "pas 12\u00a0: perte 0.25"
+    assert words.translate("too small\nH = 0.10 after 40 steps") == "trop petit\nH = 0.10 après 40 pas"
+    assert words.translate("✓ the loss falls: {'a': 0.1}") == "✓ la perte descend\u00a0: {'a': 0.1}"  # print's values
+    assert words.translate("made by: train · 2000 steps on digits") == "produit par\u00a0: train · 2000 pas sur digits"
+    assert words.translate("too smaller") == "too smaller" and words.translate("a line of data") == "a line of data"
+
+
+def test_the_french_edition_prints_and_draws_in_french(tmp_path, monkeypatch, capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    english = i18n.current(i18n.read_catalog(editions.catalog_path(NOTEBOOKS["07"])))
+    entry = next(e for e in english.values() if e.msgid == '"modes covered"')
+    set_text = matplotlib.text.Text.set_text
+    monkeypatch.setattr(i18n.sys, "stdout", i18n.sys.stdout)  # speak_edition's stream is undone after the test
+    monkeypatch.setattr(matplotlib.text.Text, "set_text", set_text)
+    monkeypatch.setenv("COURSEKIT_LANG", "en")
+    assert i18n.speak_edition() == "en" and matplotlib.text.Text.set_text is set_text, "English: nothing changes"
+    monkeypatch.setenv("COURSEKIT_LANG", "fr")
+    assert i18n.speak_edition() == "fr"
+    print("modes covered")
+    i18n.sys.stdout.flush()
+    fig, (ax, bars) = plt.subplots(1, 2)
+    ax.set_ylabel("modes covered")
+    bars.barh(["modes covered", "1,000 parameters"], [1, 2])  # names on an axis, made as it is laid out
+    fig.savefig(tmp_path / "figure.png")
+    plt.close(fig)
+    french = i18n.literal_parts(entry.msgstr)[0]
+    assert capsys.readouterr().out == french + "\n" and ax.get_ylabel() == french != "modes covered"
+    assert [label.get_text() for label in bars.get_yticklabels()] == [french, "1,000 parameters"]
+
+
+def _shown(parts: list, values: dict) -> str:
+    return "".join(part if isinstance(part, str) else values.setdefault(part[0], f"⟨{len(values)}⟩") for part in parts)
+
+
+@pytest.mark.parametrize("name", [*sorted(NOTEBOOKS), "coursekit"])
+def test_every_shown_literal_is_shown_in_french_with_its_values(name):
+    """Each line of each shown literal, with sample values in its placeholders, is shown as its French with the same
+    values (so the same English is translated one way in every notebook, and every French keeps the English's
+    placeholders and lines); the French follows French typography."""
+    catalog = i18n.library_catalog_path() if name == "coursekit" else editions.catalog_path(NOTEBOOKS[name])
+    words = i18n.shown_words("fr", None if name == "coursekit" else NOTEBOOKS[name].stem)
+    problems = []
+    for entry in i18n.current(i18n.read_catalog(catalog)).values():
+        if ":" not in entry.msgctxt:
+            continue
+        english, french = i18n.literal_parts(entry.msgid), i18n.literal_parts(entry.msgstr)
+        values: dict = {}
+        shown = _shown(english, values)
+        expected = [fr if len(re.findall(r"[^\W\d_]", "".join(p for p in en if isinstance(p, str)))) >= 2 else line
+                    for en, line, fr in zip(i18n._lines(english), shown.split("\n"),
+                                            _shown(french, values).split("\n"))]
+        if sorted(p for p in english if isinstance(p, tuple)) != sorted(p for p in french if isinstance(p, tuple)):
+            problems.append(f"{entry.msgctxt}: other placeholders than the English")
+        elif words.translate(shown) != "\n".join(expected):
+            problems.append(f"{entry.msgctxt}: {shown!r} is shown as {words.translate(shown)!r}")
+        text = "".join(p for p in french if isinstance(p, str))
+        if re.search(r"(?<=[^\s" + NBSP + r"])[ ]?[:;?!](?=\s|$)", text):
+            problems.append(f"{entry.msgctxt}: no non-breaking space before : ; ? ! in {text!r}")
+    assert not problems, problems
 
 
 def _fields(template: str) -> list:
