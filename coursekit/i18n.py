@@ -307,6 +307,7 @@ class ShownWords:
         self.inside = [(line, line.pattern(r"(\S+)"), _key(line)) for line in lines  # several words, or placeholders
                        if (line.placeholders == 0 and " " in "".join(line.english).strip())  # between words
                        or (line.placeholders > 0 and line.words >= 6)]
+        self._done: dict[str, str] = {}
         self.names: dict[str, str] = {}
         for line in lines:
             if line.placeholders == 0:
@@ -354,7 +355,12 @@ class ShownWords:
 
     def translate(self, text: str) -> str:
         """``text`` (printed or drawn, any number of lines), each line in French where shown literals match it."""
-        return "\n".join(self._line(line) for line in text.split("\n"))
+        french = self._done.get(text)
+        if french is None:
+            french = "\n".join(self._line(line) for line in text.split("\n"))
+            if len(self._done) < 100_000:  # a figure's tick labels are set again at every draw: look them up once
+                self._done[text] = french
+        return french
 
 
 def _code_key(key: str) -> bool:
@@ -430,20 +436,15 @@ def speak_edition() -> str:
     lang = language()
     if lang == "en":
         return lang
-    notebook = running_notebook()
-    shown_words(lang, notebook)  # read now: a catalog that cannot be read fails here, not in a print
-
-    def translate_current(text: str) -> str:  # the catalogs as they are when a line is shown
-        return shown_words(lang, notebook).translate(text)
-
+    translate = shown_words(lang, running_notebook()).translate  # read now, once: a broken catalog fails here
     if not isinstance(sys.stdout, _TranslatedStream):
-        sys.stdout = _TranslatedStream(sys.stdout, translate_current)
+        sys.stdout = _TranslatedStream(sys.stdout, translate)
     import matplotlib.text
 
     set_text = matplotlib.text.Text.set_text
     if not getattr(set_text, "translates", False):
         def translated_set_text(text, s):  # every word of a figure: titles, labels, legends, a bar chart's names
-            return set_text(text, s if s is None else translate_current(str(s)))
+            return set_text(text, s if s is None else translate(str(s)))
 
         translated_set_text.translates = True
         matplotlib.text.Text.set_text = translated_set_text
