@@ -5,7 +5,8 @@ empty cache: the stand-ins of ``standins.online_files()``, in the real formats, 
 digits and the facades archive rendered façades, so that the notebooks learn from them; VGG-19's weights are random).
 Each notebook's kernel takes the stand-ins' checksums in place of the real files' before its first cell
 (``--IPKernelApp.exec_files``), then runs every cell in fast mode with ``coursekit.notebooks.run_cells``, as
-``coursekit run`` does: the notebooks' own asserts check what they show.
+``coursekit run`` does: the notebooks' own asserts check what they show. Two notebooks run at once: the test run's
+other kernels (nbgrader's) are done by then, and each kernel's torch runs on one thread.
 """
 
 import gzip
@@ -13,6 +14,8 @@ import hashlib
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -33,6 +36,7 @@ ONLINE = {
     "06_style_transfer": (["vgg19-dcbb9e9d.pth"], ["features · VGG-19", "style layers: relu1_1"]),
     "07_gans_and_pix2pix": (["facades.tar.gz"], ["data · facades · real: CMP Facades (pix2pix) train"]),
 }
+LONGEST_FIRST = ["07_gans_and_pix2pix", "06_style_transfer", "04_pixelcnn", "02_cnn_classification"]  # 65, 65, 41, 29 s
 
 
 def _sha256(data: bytes) -> str:
@@ -53,10 +57,42 @@ def _kept(name: str, served: dict[str, bytes]) -> dict[str, str]:
             "07_gans_and_pix2pix": {"facades.tar.gz.sha256": _sha256(pinned)}}[name]
 
 
+@dataclass
+class OnlineRun:
+    """One notebook run on its online path: its error ("" if none), the notebook with its outputs, the mirror's
+    files it asked for, and the SHA-256 of each file its cache must keep (None: missing)."""
+
+    error: str
+    nb: object
+    asked: set
+    kept: dict
+
+
+def _run_online(name: str, env: dict, arguments: list, folder: Path) -> OnlineRun:
+    """Run notebook ``name`` on its online path, with an empty cache of its own and the mirror under /NAME/mirror/
+    (so that what it asks for is told apart from what the other notebook running beside it asks for)."""
+    cache = folder / "cache"
+    env = {**env, "COURSEKIT_DATA": str(cache), MIRROR_ENV: env[MIRROR_ENV].replace("/mirror/", f"/{name}/mirror/")}
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    try:
+        with (folder / "kernel.log").open("w") as log:
+            error = notebooks.run_cells(nb, NOTEBOOKS, timeout=600, stderr=log, env=env, extra_arguments=arguments)
+        kept = {path: _sha256((cache / path).read_bytes()) if (cache / path).is_file() else None
+                for path in _kept(name, standins.online_files())}
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)  # VGG-19's stand-in alone is 575 MB
+    nbformat.write(nb, folder / f"{name}.ipynb")  # kept by pytest's tmp_path, to read when a cell failed
+    error = error and f"{error} (executed copy: {folder / name}.ipynb)"
+    asked = {path.removeprefix(f"/{name}/mirror/") for path in standins.Handler.asked
+             if path.startswith(f"/{name}/mirror/")}
+    return OnlineRun(error, nb, asked, kept)
+
+
 @pytest.fixture(scope="module")
-def online(tmp_path_factory):
-    """(the kernels' environment, their extra arguments): the stand-ins served as a mirror at
-    http://127.0.0.1:PORT/mirror/, and the file that gives the kernels their checksums."""
+def online_runs(tmp_path_factory) -> dict[str, OnlineRun]:
+    """Every notebook of ``ONLINE`` run on its online path, two at a time (longest first; each kernel's torch on one
+    thread, so that two share the two cores): the stand-ins served as a mirror at http://127.0.0.1:PORT/NAME/mirror/,
+    and a file that gives the kernels their checksums."""
     root = tmp_path_factory.mktemp("online")
     served = standins.online_files()
     startup = root / "standin_checksums.py"
@@ -66,35 +102,25 @@ def online(tmp_path_factory):
                        f"_standins.apply_checksums(_json.loads({json.dumps(standins.checksums(served))!r}))\n"
                        "del _json, _sys, _standins\n")
     with standins.serve() as (files, url):
-        files.update({f"/mirror/{path}": body for path, body in served.items()})
+        files.update({f"/{name}/mirror/{path}": body for name in ONLINE for path, body in served.items()})
         # OMP_NUM_THREADS=1: torch on one thread, as in the other kernels of the test run (tests/conftest.py)
         env = {**os.environ, FAST_ENV: "1", MIRROR_ENV: url + "/mirror/", "OMP_NUM_THREADS": "1",
                "TORCH_HOME": str(root / "torch"), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-        yield env, [f"--IPKernelApp.exec_files={startup}"]
+        folders = {name: tmp_path_factory.mktemp(name) for name in ONLINE}
+        with ThreadPoolExecutor(2) as pool:
+            runs = {name: pool.submit(_run_online, name, env, [f"--IPKernelApp.exec_files={startup}"], folders[name])
+                    for name in LONGEST_FIRST}
+            return {name: run.result() for name, run in runs.items()}
 
 
 @pytest.mark.parametrize("name", list(ONLINE))
-def test_notebook_runs_on_its_online_path(name, online, tmp_path):
-    env, arguments = online
-    env = {**env, "COURSEKIT_DATA": str(tmp_path / "cache")}  # an empty cache: an instructor's first run
-    standins.Handler.asked.clear()
-    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    cache = tmp_path / "cache"
-    try:
-        with (tmp_path / "kernel.log").open("w") as log:
-            error = notebooks.run_cells(nb, NOTEBOOKS, timeout=600, stderr=log, env=env, extra_arguments=arguments)
-        kept = {path: _sha256((cache / path).read_bytes()) if (cache / path).is_file() else None
-                for path in _kept(name, standins.online_files())}
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)  # VGG-19's stand-in alone is 575 MB
-    nbformat.write(nb, tmp_path / f"{name}.ipynb")  # kept by pytest's tmp_path, to read when a cell failed
-    assert error == "", f"{name} failed on its online path: {error} (executed copy: {tmp_path / name}.ipynb)"
-
+def test_notebook_runs_on_its_online_path(name, online_runs):
+    run = online_runs[name]
+    assert run.error == "", f"{name} failed on its online path: {run.error}"
     wanted, printed = ONLINE[name]
-    asked = {path.removeprefix("/mirror/") for path in standins.Handler.asked}
-    assert set(wanted) <= asked, f"{name} did not download {sorted(set(wanted) - asked)} from the mirror"
-    text = "\n".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+    assert set(wanted) <= run.asked, f"{name} did not download {sorted(set(wanted) - run.asked)} from the mirror"
+    text = "\n".join(out.get("text", "") for cell in run.nb.cells if cell.cell_type == "code" for out in cell.outputs)
     for line in printed:
         assert line in text, f"{name} never printed {line!r}: it did not run on the downloaded data"
     assert "unavailable" not in text, "a download failed and the notebook fell back to its embedded stand-in"
-    assert kept == _kept(name, standins.online_files()), "the cache does not hold the stand-ins, whole"
+    assert run.kept == _kept(name, standins.online_files()), "the cache does not hold the stand-ins, whole"
