@@ -251,7 +251,7 @@ class _Line:
 
     english: tuple
     french: tuple
-    words: int
+    letters: int
     rank: int
 
     def pattern(self, edges: str) -> re.Pattern:
@@ -299,14 +299,14 @@ class ShownWords:
 
     def __init__(self, pairs: list[tuple[str, str]] | list[tuple[str, str, int]]):
         lines = [line for english, french, *rank in pairs for line in _line_table(english, french, *rank)]
-        lines.sort(key=lambda line: (-line.words, line.rank))
+        lines.sort(key=lambda line: (-line.letters, line.rank))
         # (line, its English as a whole line, as a line's beginning when it ends in words, a piece of text that any
         # line it matches holds: a cheap test before the regular expressions)
         self.lines = [(line, whole, None if isinstance(line.english[-1], tuple) else whole, _key(line))
                       for line, whole in ((line, line.pattern("(.*?)")) for line in lines)]
         self.inside = [(line, line.pattern(r"(\S+)"), _key(line)) for line in lines  # several words, or placeholders
                        if (line.placeholders == 0 and " " in "".join(line.english).strip())  # between words
-                       or (line.placeholders > 0 and line.words >= 6)]
+                       or (line.placeholders > 0 and line.letters >= 6)]
         self._done: dict[str, str] = {}
         self.names: dict[str, str] = {}
         for line in lines:
@@ -345,7 +345,7 @@ class ShownWords:
             if match is None:
                 continue
             named = sum(_letters(value) for value in match.groups() if value.strip() in self.names)
-            score = (line.words + named, match.end() == len(text), -line.rank)
+            score = (line.letters + named, match.end() == len(text), -line.rank)
             if best is None or score > best[0]:
                 best = score, line, match
         if best is None:
