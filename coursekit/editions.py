@@ -38,10 +38,10 @@ def catalog_path(notebook: Path, lang: str = "fr") -> Path:
     return LOCALE_DIR / lang / "notebooks" / f"{Path(notebook).stem}.po"
 
 
-# Where a string literal of a code cell is shown to the student: printed, or a figure's words
+# Where a string literal of a code cell is shown to the student: printed, a figure's words, a widget's label
 DISPLAY_CALLS = {"print", "set_title", "suptitle", "set_xlabel", "set_ylabel", "xlabel", "ylabel", "title", "text",
                  "annotate", "legend", "set_text", "figtext", "set_label"}
-DISPLAY_KEYWORDS = {"title", "titles", "label", "labels", "xlabel", "ylabel", "suptitle"}
+DISPLAY_KEYWORDS = {"title", "titles", "label", "labels", "xlabel", "ylabel", "suptitle", "description"}
 # single words that are matplotlib's or torch's vocabulary, not the course's
 _CODE_WORDS = {"gray", "grey", "white", "black", "none", "auto", "nearest", "bilinear", "equal", "off", "on",
                "center", "left", "right", "top", "bottom", "initial", "log", "linear", "same", "valid", "mean", "sum",

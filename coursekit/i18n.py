@@ -431,8 +431,9 @@ class _TranslatedStream(io.TextIOBase):
 
 def speak_edition() -> str:
     """Show what the notebook's code prints and draws in the running edition's language (``language()``): its
-    standard output translated line by line, and each of matplotlib's texts as it is set (before any layout, so that
-    a figure is laid out for its French words). Nothing changes in English. Returns the language."""
+    standard output translated line by line, each of matplotlib's texts as it is set (before any layout, so that a
+    figure is laid out for its French words), and the labels of its widgets. Nothing changes in English. Returns the
+    language."""
     lang = language()
     if lang == "en":
         return lang
@@ -448,4 +449,15 @@ def speak_edition() -> str:
 
         translated_set_text.translates = True
         matplotlib.text.Text.set_text = translated_set_text
+    from ipywidgets.widgets.widget_description import DescriptionWidget
+
+    init = DescriptionWidget.__init__
+    if not getattr(init, "translates", False):
+        def translated_init(widget, *args, **kwargs):  # a slider's or a menu's label
+            if kwargs.get("description"):
+                kwargs["description"] = translate(str(kwargs["description"]))
+            init(widget, *args, **kwargs)
+
+        translated_init.translates = True
+        DescriptionWidget.__init__ = translated_init
     return lang

@@ -175,7 +175,7 @@ def test_what_the_code_shows_is_translated_line_by_line_with_its_values():
     assert words.translate("too smaller") == "too smaller" and words.translate("a line of data") == "a line of data"
 
 
-def test_the_french_edition_prints_and_draws_in_french(tmp_path, monkeypatch, capsys):
+def test_the_french_edition_prints_draws_and_labels_its_widgets_in_french(tmp_path, monkeypatch, capsys):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -183,9 +183,13 @@ def test_the_french_edition_prints_and_draws_in_french(tmp_path, monkeypatch, ca
 
     english = i18n.current(i18n.read_catalog(editions.catalog_path(NOTEBOOKS["07"])))
     entry = next(e for e in english.values() if e.msgid == '"modes covered"')
+    import ipywidgets
+    from ipywidgets.widgets.widget_description import DescriptionWidget
+
     set_text = matplotlib.text.Text.set_text
     monkeypatch.setattr(i18n.sys, "stdout", i18n.sys.stdout)  # speak_edition's stream is undone after the test
     monkeypatch.setattr(matplotlib.text.Text, "set_text", set_text)
+    monkeypatch.setattr(DescriptionWidget, "__init__", DescriptionWidget.__init__)
     monkeypatch.setenv("COURSEKIT_LANG", "en")
     assert i18n.speak_edition() == "en" and matplotlib.text.Text.set_text is set_text, "English: nothing changes"
     monkeypatch.setenv("COURSEKIT_LANG", "fr")
@@ -200,6 +204,9 @@ def test_the_french_edition_prints_and_draws_in_french(tmp_path, monkeypatch, ca
     french = i18n.literal_parts(entry.msgstr)[0]
     assert capsys.readouterr().out == french + "\n" and ax.get_ylabel() == french != "modes covered"
     assert [label.get_text() for label in bars.get_yticklabels()] == [french, "1,000 parameters"]
+    snapshot = next(e for e in i18n.current(i18n.read_catalog(editions.catalog_path(NOTEBOOKS["07"]))).values()
+                    if e.msgid == '"snapshot"')
+    assert ipywidgets.IntSlider(description="snapshot").description == i18n.literal_parts(snapshot.msgstr)[0]
 
 
 def _shown(parts: list, values: dict) -> str:

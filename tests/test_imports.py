@@ -55,8 +55,9 @@ def test_function_level_imports_are_only_the_optional_or_slow_ones():
                     ("data/download.py", "fcntl"), ("homework.py", "nbgrader.preprocessors"),
                     ("mirror.py", "torchvision.datasets"), ("mirror.py", "torchvision.models"),
                     ("training.py", "skimage.feature"),  # skimage.feature takes about a second to import
-                    # every check imports i18n (nbgrader too); its figures' words need matplotlib, in French only
-                    ("i18n.py", "matplotlib.text")}
+                    # every check imports i18n (nbgrader too); its figures' and widgets' words need matplotlib and
+                    # ipywidgets, in French only
+                    ("i18n.py", "matplotlib.text"), ("i18n.py", "ipywidgets.widgets.widget_description")}
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS))
