@@ -155,8 +155,13 @@ def context():
     """A browsing context of one headless Chromium (the system's), shared by the tests so that JupyterLab's code is
     cached."""
     with sync_api.sync_playwright() as playwright:
+        # three notebooks run at once, each in a tab of its own: the tabs behind the front one must not be slowed or
+        # frozen, nor left without frames to photograph
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--disable-background-networking", "--disable-gpu"])
+                                              args=["--disable-background-networking", "--disable-gpu",
+                                                    "--disable-renderer-backgrounding",
+                                                    "--disable-background-timer-throttling",
+                                                    "--disable-backgrounding-occluded-windows"])
         try:
             yield chromium.new_context(viewport=VIEWPORT)
         finally:
@@ -317,8 +322,11 @@ class LabRun:
 
 
 def _finish(page, run: LabRun) -> None:
-    """A notebook's Run All is over: check its cells, screenshot it, move its slider, shut its kernel down."""
+    """A notebook's Run All is over: check its cells, screenshot it, move its slider, shut its kernel down. Its tab
+    is brought to the front first: headless Chromium draws no frame for a tab behind another, and a screenshot of
+    one waited forever (CI, 2026-12-01)."""
     stem = run.name.removesuffix(".ipynb").replace("/", ".")  # fr.01_neurons_and_relu for the French edition's
+    page.bring_to_front()
     try:
         check_run(page, run.name)
     except (AssertionError, sync_api.Error) as err:
