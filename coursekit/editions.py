@@ -22,8 +22,8 @@ from pathlib import Path
 import nbformat
 
 from coursekit.environment import notebooks_dir, write_atomically
-from coursekit.i18n import (LOCALE_DIR, Status, check_language, current, entries_status, library_catalog_path,
-                            read_catalog, update_entries)
+from coursekit.i18n import (LOCALE_DIR, Status, check_language, current, entries_status, letters,
+                            library_catalog_path, read_catalog, update_entries)
 
 
 def edition_dir(lang: str) -> Path:
@@ -54,7 +54,7 @@ def _is_shown(node: ast.expr, parents: dict) -> bool:
     docstring, an assert's message, an index, a comparison, nor an argument of other calls unless it is prose."""
     text = node.value if isinstance(node, ast.Constant) else "".join(
         part.value for part in node.values if isinstance(part, ast.Constant))
-    if len(re.findall(r"[^\W\d_]", text)) < 2:
+    if letters(text) < 2:
         return False
     prose = bool(re.search(r"\s", text.strip())) or not text.isascii()
     statement = parents.get(node)

@@ -234,7 +234,8 @@ def _lines(parts: list) -> list[list]:
     return [*lines, line]
 
 
-def _letters(text: str) -> int:
+def letters(text: str) -> int:
+    """How many letters ``text`` holds (in any script; not digits or underscores)."""
     return len(re.findall(r"[^\W\d_]", text))
 
 
@@ -254,13 +255,14 @@ class _Line:
     letters: int
     rank: int
 
-    def pattern(self, edges: str) -> re.Pattern:
-        """The English as a regular expression, each placeholder a group: any text between words; at either end
-        ``edges`` (``(.*?)`` for a whole line, ``(\\S+)`` for a value inside a longer line), in word boundaries."""
+    def pattern(self, inside: bool = False) -> re.Pattern:
+        """The English as a regular expression, each placeholder a group: any text between words. ``inside``: found
+        inside a longer line, so a placeholder at either end is one value without spaces, and the pattern does not
+        begin or end inside a word."""
         last = len(self.english) - 1
-        body = "".join(re.escape(part) if isinstance(part, str) else "(.*?)" if 0 < k < last else edges
+        body = "".join(re.escape(part) if isinstance(part, str) else r"(\S+)" if inside and k in (0, last) else "(.*?)"
                        for k, part in enumerate(self.english))
-        if edges != "(.*?)":  # found inside a longer line: not inside a word
+        if inside:
             body = ("(?<!\\w)" if re.match(r"\w", body) else "") + body + ("(?!\\w)" if re.search(r"\w$", body) else "")
         return re.compile(body)
 
@@ -277,11 +279,11 @@ def _line_table(english: str, french: str, rank: int = 1) -> list[_Line]:
     table = []
     for en, fr in zip(en_lines, fr_lines):
         slots = [part[0] for part in en if isinstance(part, tuple)]
-        letters = sum(_letters(part) for part in en if isinstance(part, str))
-        if letters < 2 or any(isinstance(p, tuple) and p[0] not in slots for p in fr):
+        count = sum(letters(part) for part in en if isinstance(part, str))
+        if count < 2 or any(isinstance(p, tuple) and p[0] not in slots for p in fr):
             continue
         table.append(_Line(tuple(en), tuple(part if isinstance(part, str) else (slots.index(part[0]),) for part in fr),
-                           letters, rank))
+                           count, rank))
     return table
 
 
@@ -303,15 +305,15 @@ class ShownWords:
         # (line, its English as a whole line, as a line's beginning when it ends in words, a piece of text that any
         # line it matches holds: a cheap test before the regular expressions)
         self.lines = [(line, whole, None if isinstance(line.english[-1], tuple) else whole, _key(line))
-                      for line, whole in ((line, line.pattern("(.*?)")) for line in lines)]
-        self.inside = [(line, line.pattern(r"(\S+)"), _key(line)) for line in lines  # several words, or placeholders
+                      for line, whole in ((line, line.pattern()) for line in lines)]
+        self.inside = [(line, line.pattern(inside=True), _key(line)) for line in lines  # several words, or placeholders
                        if (line.placeholders == 0 and " " in "".join(line.english).strip())  # between words
                        or (line.placeholders > 0 and line.letters >= 6)]
         self._done: dict[str, str] = {}
         self.names: dict[str, str] = {}
         for line in lines:
             if line.placeholders == 0:
-                self.names.setdefault(line.english[0] if line.english else "", "".join(line.french))
+                self.names.setdefault(line.english[0], "".join(line.french))
 
     def _render(self, line: _Line, match: re.Match) -> str:
         return "".join(part if isinstance(part, str) else self._value(match.group(part[0] + 1)) for part in line.french)
@@ -332,7 +334,7 @@ class ShownWords:
         """One line: the literal that matches it whole or begins it and explains the most of its words (its own
         letters and those of the names in its values; a whole line first, then the running notebook's), in French,
         then the literals inside the rest."""
-        if _letters(text) < 2:
+        if letters(text) < 2:
             return text
         best = None
         for line, whole, head, key in self.lines:
@@ -344,7 +346,7 @@ class ShownWords:
                 match = None if match is None or _inside_word(text, match.end()) else match
             if match is None:
                 continue
-            named = sum(_letters(value) for value in match.groups() if value.strip() in self.names)
+            named = sum(letters(value) for value in match.groups() if value.strip() in self.names)
             score = (line.letters + named, match.end() == len(text), -line.rank)
             if best is None or score > best[0]:
                 best = score, line, match
