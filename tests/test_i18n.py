@@ -176,16 +176,15 @@ def test_what_the_code_shows_is_translated_line_by_line_with_its_values():
 
 
 def test_the_french_edition_prints_draws_and_labels_its_widgets_in_french(tmp_path, monkeypatch, capsys):
+    import ipywidgets
     import matplotlib
+    from ipywidgets.widgets.widget_description import DescriptionWidget
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     english = i18n.current(i18n.read_catalog(editions.catalog_path(NOTEBOOKS["07"])))
     entry = next(e for e in english.values() if e.msgid == '"modes covered"')
-    import ipywidgets
-    from ipywidgets.widgets.widget_description import DescriptionWidget
-
     set_text = matplotlib.text.Text.set_text
     monkeypatch.setattr(i18n.sys, "stdout", i18n.sys.stdout)  # speak_edition's stream is undone after the test
     monkeypatch.setattr(matplotlib.text.Text, "set_text", set_text)
@@ -227,7 +226,7 @@ def test_every_shown_literal_is_shown_in_french_with_its_values(name):
         english, french = i18n.literal_parts(entry.msgid), i18n.literal_parts(entry.msgstr)
         values: dict = {}
         shown = _shown(english, values)
-        expected = [fr if len(re.findall(r"[^\W\d_]", "".join(p for p in en if isinstance(p, str)))) >= 2 else line
+        expected = [fr if i18n.letters("".join(p for p in en if isinstance(p, str))) >= 2 else line
                     for en, line, fr in zip(i18n._lines(english), shown.split("\n"),
                                             _shown(french, values).split("\n"))]
         if sorted(p for p in english if isinstance(p, tuple)) != sorted(p for p in french if isinstance(p, tuple)):
