@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 import torch
@@ -127,9 +128,9 @@ def style_transfer(extractor, content: torch.Tensor, style: torch.Tensor, steps:
                    "history": history}
 
 
-def offline_transfer(side: int = 256, steps: int = 100, style_weight: float = 0.3) -> dict:
+def offline_transfer(side: int = 256, steps: int = 100, style_weight: float = 0.1) -> dict:
     """Notebook 06's style transfer as it runs offline (the temple and the deep field at ``side`` px, the random
-    filters, its checked style weight β = 0.3) on this machine's default device: {"seconds", "iterations" (run, at
+    filters, its checked style weight β = 0.1) on this machine's default device: {"seconds", "iterations" (run, at
     most ``steps``), "edges", "luminance", "colours"}."""
     extractor = features.RandomFeatures().to(runtime.device())
     content, style = style_pairs(side)["temple by night"]
@@ -177,7 +178,9 @@ def random_vgg19(width: float = 1.0, seed: int = 0) -> features.VGGFeatures:
 
 def extractor_candidates() -> dict[str, nn.Module]:
     """The offline extractors compared by ``compare_extractors``, by name; each has its own content layer."""
-    return {"random filters, one layer (the course's)": features.RandomFeatures(),
+    before = features.RandomFeaturesConfig(content_size=None)  # the content layer of November 2026: k11
+    return {"random filters, zero-mean content (the course's)": features.RandomFeatures(),
+            "random filters, content on k11 (until 2026-11)": features.RandomFeatures(before),
             "random VGG-19 (He et al. 2016)": random_vgg19(1.0),
             "random VGG-19, half width": random_vgg19(0.5),
             "notebook 03's natural CNN (trained)": _NaturalFeatures()}
@@ -192,7 +195,8 @@ def style_pairs(side: int) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
                               textures.texture("gravel", side))}
 
 
-def compare_extractors(candidates: dict, pairs: dict, style_weights=(0.3, 1.0, 3.0), steps: int = 60) -> list[dict]:
+def compare_extractors(candidates: dict, pairs: dict, style_weights=(0.01, 0.1, 1.0, 10.0),
+                       steps: int = 60) -> list[dict]:
     """Every candidate extractor on every (content, style) pair at every style weight, ``steps`` L-BFGS
     iterations each, on the candidate's own content layer and style layers. Returns one row per transfer:
     {"extractor", "pair", "beta", "edges" (``gram.edge_correlation``), "luminance", "colours"
@@ -230,8 +234,8 @@ def comparison_figure(rows: list[dict], pairs: dict) -> Figure:
         ax.set_title(f"β = {row['beta']:g} · edges {row['edges']:.2f}\nluminance {row['luminance']:.0%} · colours "
                      f"{row['colours']:.0%} · {row['seconds_per_iteration']:.2f} s/it", fontsize=7)
     for k, name in enumerate(names):
-        axes[1 + k, 0].text(-0.05, 0.5, name, transform=axes[1 + k, 0].transAxes, rotation=90, ha="right",
-                            va="center", fontsize=8)
+        axes[1 + k, 0].text(-0.05, 0.5, textwrap.fill(name, 30), transform=axes[1 + k, 0].transAxes, rotation=90,
+                            ha="right", va="center", fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -241,7 +241,7 @@ def _bench_style(side: int = 256, steps: int = 20, rounds: int = 3) -> int:
     print(f"  style loss {history['style'][0]:.3g} → {history['style'][-1]:.3g}, "
           f"content loss {history['content'][0]:.3g} → {history['content'][-1]:.3g}")
     offline = benchmarks.offline_transfer(side, steps=5 * steps)
-    print(f"notebook 06 offline (random filters, β = 0.3), {offline['iterations']} L-BFGS iterations at {side} px: "
+    print(f"notebook 06 offline (random filters, β = 0.1), {offline['iterations']} L-BFGS iterations at {side} px: "
           f"{offline['seconds']:.0f} s; edges kept {offline['edges']:.2f}, luminance moved {offline['luminance']:.0%}")
     return 0
 

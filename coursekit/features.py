@@ -15,14 +15,23 @@ Two extractors with one interface: ``extractor(images, layers)`` → {name: (N, 
   (Ustyuzhaninov et al. 2017, "What does it take to generate natural textures?"): their textures come close to
   VGG's. To keep a 55-px filter affordable on a CPU, sizes above ``RandomFeaturesConfig.largest_kernel`` are made as a
   random ``largest_kernel``-wide filter applied to the image downsampled by size / largest_kernel: a random filter
-  of that size that is smooth at the downsampling scale.
+  of that size that is smooth at the downsampling scale. Its content layer, ``e5``, is a separate set of random
+  5-px filters with zero mean: they answer to the photo's edges, not to its colours.
 
 ``feature_extractor("auto")`` picks VGG-19 when its weights can be had and the random network otherwise, and says
-which. Why this random network offline: ``coursekit bench extractors`` compares it with a random VGG-19 (He, Wang &
-Hopcroft 2016), a half-width one and notebook 03's trained CNN, on notebook 06's style-transfer pairs. At a small
-style weight it is the one whose result keeps the photo's edges while its luminance moves towards the style's; the
-random VGGs cover the sky with coloured noise whose edges drown the temple's, and the small trained CNN leaves a
-grid of pooling artefacts.
+which. Why this random network offline: ``coursekit bench extractors`` compares it, on notebook 06's style-transfer
+pairs, with the same random filters with their 11-px style layer as the content layer (the course's until
+December 2026), a random VGG-19 (He, Wang & Hopcroft 2016), a half-width one and notebook 03's trained CNN.
+
+- A random filter that is not zero-mean answers mostly to the mean colour under it. A content layer made of such
+  filters pins the photo's colours as much as its edges, so the deep field's darkness can only come by giving up
+  the edges: a black silhouette of the hillside under a pale band, the temple gone from β = 1.
+- The zero-mean content layer lets the colours go and keeps the edges. The sky turns black and the temple stays,
+  lit: in notebook 06 (256 px, β = 0.1), edges kept 0.96, with the mean luminance 93% of the way to the deep field's.
+  (5-px content filters keep the edges a little better than 11-px ones, 0.95 against 0.93 at β = 1, and cost half
+  as much.)
+- The random VGGs cover the sky with coloured noise whose edges drown the temple's, and the small trained CNN leaves
+  a grid of pooling artefacts.
 """
 
 from __future__ import annotations
@@ -152,59 +161,85 @@ def vgg19_weights_file() -> Path:
 
 @dataclass(frozen=True)
 class RandomFeaturesConfig:
-    """One layer of random filters at several sizes (Ustyuzhaninov et al. 2017), ``filters`` per size, then ReLU.
+    """One layer of random filters at several sizes (Ustyuzhaninov et al. 2017), ``filters`` per size, then ReLU: the
+    style layers ``k3`` … ``k55``.
 
     Sizes above ``largest_kernel`` are applied to the image downsampled by size / largest_kernel, so that each scale
     costs at most a largest_kernel² convolution. seed: the filters are random but fixed by it.
+
+    The content layer is its own set of ``filters`` random filters of ``content_size`` px, each with zero mean on
+    every colour channel, then ReLU: ``e5`` for 5 px. A zero-mean filter does not answer to a uniform colour,
+    only to how the colours change under it: the layer keeps the photo's edges and lets its colours and brightness
+    go. The style layers' filters are not zero-mean, so that their Gram matrices hold the colours too. (A content
+    layer taken from them, ``k11``, pins the photo's colours as much as its edges: a style transfer that darkens the
+    photo then loses its edges too; ``coursekit bench extractors`` shows it.) content_size=None: the style layer
+    closest to ``largest_kernel`` is the content layer, as before December 2026.
     """
 
     sizes: tuple[int, ...] = (3, 5, 7, 11, 23, 37, 55)
     filters: int = 64
     largest_kernel: int = 11
     seed: int = 0
+    content_size: int | None = 5
 
 
 class RandomFeatures(nn.Module):
-    """Named activations ``k3``, ``k5``, … ``k55`` of one layer of random multi-scale filters; nothing is trained."""
+    """Named activations ``k3``, ``k5``, … ``k55`` of one layer of random multi-scale filters (the style layers), and
+    ``e5`` of zero-mean random filters (the content layer); nothing is trained."""
 
     def __init__(self, config: RandomFeaturesConfig = RandomFeaturesConfig()):
         super().__init__()
         self.config = config
         g = torch.Generator().manual_seed(config.seed)
         self.style_layers = tuple(f"k{s}" for s in config.sizes)
-        self.content_layer = f"k{min(config.sizes, key=lambda s: abs(s - config.largest_kernel))}"
         for s in config.sizes:
             k = min(s, config.largest_kernel)
             w = torch.randn(config.filters, 3, k, k, generator=g) / (3 * k * k) ** 0.5  # N(0, 1/fan_in)
             self.register_buffer(f"weight_k{s}", w)
+        if config.content_size is None:
+            self.content_layer = f"k{min(config.sizes, key=lambda s: abs(s - config.largest_kernel))}"
+        else:  # drawn after the style filters, which stay what they were without it
+            k = min(config.content_size, config.largest_kernel)  # larger: on the downsampled image, as above
+            w = torch.randn(config.filters, 3, k, k, generator=g)
+            w = w - w.mean((2, 3), keepdim=True)                      # Σ over positions = 0 on each channel
+            self.content_layer = f"e{config.content_size}"
+            self.register_buffer(f"weight_{self.content_layer}", w / w.flatten(1).norm(dim=1).view(-1, 1, 1, 1))
+        self.layer_names = tuple(dict.fromkeys(self.style_layers + (self.content_layer,)))
 
     def extra_repr(self) -> str:
         c = self.config
-        return f"sizes={c.sizes}, filters={c.filters} per size, largest kernel {c.largest_kernel}"
+        return (f"sizes={c.sizes}, filters={c.filters} per size, largest kernel {c.largest_kernel}, "
+                f"content layer {self.content_layer}")
 
     def describe(self) -> str:
         c = self.config
-        return (f"one layer of random filters ({c.filters} per size, sizes {c.sizes[0]}–{c.sizes[-1]} px), "
+        content = "" if c.content_size is None else f", zero-mean {c.content_size}-px filters for the content"
+        return (f"one layer of random filters ({c.filters} per size, sizes {c.sizes[0]}–{c.sizes[-1]} px{content}), "
                 "untrained")
 
     def forward(self, images: torch.Tensor, layers=None) -> dict[str, torch.Tensor]:
         _check_images(images)
         wanted = self.style_layers if layers is None else tuple(layers)
-        unknown = set(wanted) - set(self.style_layers)
+        unknown = set(wanted) - set(self.layer_names)
         if unknown:
-            raise ValueError(f"the random network has no layer {sorted(unknown)}; its layers are {self.style_layers}.")
+            raise ValueError(f"the random network has no layer {sorted(unknown)}; its layers are {self.layer_names}.")
         x = imagenet_normalize(images)
         out = {}
         for name in wanted:
-            s = int(name[1:])
             w = getattr(self, f"weight_{name}")
-            factor = s / self.config.largest_kernel
+            factor = int(name[1:]) / self.config.largest_kernel
             xs = x
             if factor > 1:  # a smooth random filter of s px: a k×k filter on the image downsampled s/k times
                 h, w_ = x.shape[-2:]
                 size = (max(1, round(h / factor)), max(1, round(w_ / factor)))
                 xs = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
-            out[name] = F.relu(F.conv2d(xs, w, padding=w.shape[-1] // 2))
+            p = w.shape[-1] // 2
+            if name == self.content_layer and self.config.content_size is not None:
+                # the border repeated, not zeros: a jump from the image to 0 would show a zero-mean filter the
+                # colours along the border, and the content loss would pin them there
+                out[name] = F.relu(F.conv2d(F.pad(xs, (p, p, p, p), mode="replicate"), w))
+            else:
+                out[name] = F.relu(F.conv2d(xs, w, padding=p))
         return out
 
 

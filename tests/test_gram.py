@@ -59,11 +59,38 @@ def test_random_features_scales():
     out = extractor(torch.rand(1, 3, 66, 66))
     assert list(out) == ["k3", "k5", "k7", "k11", "k23", "k37", "k55"]
     assert out["k3"].shape == (1, 8, 66, 66) and out["k55"].shape == (1, 8, 13, 13)
-    assert extractor.content_layer == "k11"
+    assert extractor.content_layer == "e5" and extractor(torch.rand(1, 3, 20, 30), ["e5"])["e5"].shape == (1, 8, 20, 30)
     again = features.RandomFeatures(features.RandomFeaturesConfig(filters=8))
     assert torch.equal(again(torch.ones(1, 3, 8, 8))["k3"], extractor(torch.ones(1, 3, 8, 8))["k3"]), "seeded"
     with pytest.raises(ValueError, match="N, 3, H, W"):
         extractor(torch.rand(1, 1, 8, 8))
+    with pytest.raises(ValueError, match="no layer"):
+        extractor(torch.rand(1, 3, 8, 8), ["k11", "e11"])
+
+
+def test_the_content_layer_sees_edges_not_colours():
+    """The content filters sum to 0 on each channel: every uniform image, dark or light, whatever its colour, gives
+    them 0 everywhere, borders included (they are padded by repeating the border); a step between two colours does
+    not. The style filters are not zero-mean and answer to the colour itself, and the content filters leave them as
+    they were without a content layer of their own."""
+    extractor = features.RandomFeatures(features.RandomFeaturesConfig(sizes=(3, 5, 23), filters=8))
+    w = extractor.weight_e5
+    assert w.shape == (8, 3, 5, 5) and w.sum((2, 3)).abs().max() < 1e-5
+    assert torch.allclose(w.flatten(1).norm(dim=1), torch.ones(8))
+    dark, light = torch.full((1, 3, 40, 40), 0.1), torch.tensor([0.9, 0.2, 0.6]).view(1, 3, 1, 1).expand(1, 3, 40, 40)
+    for uniform in (dark, light):
+        assert extractor(uniform, ["e5"])["e5"].abs().max() < 1e-5
+    step = dark.clone()
+    step[..., 20:] = 0.9
+    assert extractor(step, ["e5"])["e5"].max() > 0.1
+    assert not torch.allclose(extractor(dark, ["k3"])["k3"], extractor(light, ["k3"])["k3"], atol=1e-2)
+    before = features.RandomFeatures(features.RandomFeaturesConfig(sizes=(3, 5, 23), filters=8, content_size=None))
+    assert before.content_layer == "k5" and before.style_layers == extractor.style_layers
+    larger = features.RandomFeatures(features.RandomFeaturesConfig(sizes=(3,), filters=8, content_size=23))
+    assert larger.content_layer == "e23" and larger.weight_e23.shape == (8, 3, 11, 11)  # on the image downsampled
+    assert larger(torch.rand(1, 3, 46, 46), ["e23"])["e23"].shape == (1, 8, 22, 22)
+    assert all(torch.equal(getattr(before, f"weight_{k}"), getattr(extractor, f"weight_{k}"))
+               for k in extractor.style_layers)
 
 
 def test_feature_extractor_falls_back_to_random_offline(monkeypatch, capsys):
