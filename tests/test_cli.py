@@ -205,5 +205,5 @@ def test_bench_extractors_prints_a_table_and_writes_the_figure(tmp_path, capsys)
     assert cli.main(["bench", "extractors", "--side", "24", "--steps", "1", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     rows = [line for line in printed.splitlines() if line.startswith("| ") and ("temple" in line or "cat in" in line)]
-    assert len(rows) == 4 * 2 * 3, "four extractors, two pairs, three style weights"
-    assert "random filters, one layer (the course's)" in printed and out.stat().st_size > 10_000
+    assert len(rows) == 5 * 2 * 4, "five extractors, two pairs, four style weights"
+    assert "random filters, zero-mean content (the course's)" in printed and out.stat().st_size > 10_000
